@@ -1,0 +1,266 @@
+//! Subcommands, one file each, and what they share: the run context ([`Ctx`]) that loads
+//! prices and inputs, reports what ingest found on stderr (warnings, or errors under
+//! `--strict`), and writes the output document to stdout or, atomically, to `--output`.
+
+pub mod demo;
+pub mod prices;
+pub mod sources;
+pub mod usage;
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+
+use crate::cli::GlobalArgs;
+use crate::ingest::{self, Env, Ingested, LoadOptions, RootOrigin};
+use crate::money;
+use crate::pricing::{MatchKind, PriceTable};
+use crate::report::{self, Doc, Format, Section};
+
+/// Messages on stderr, by verbosity.
+#[derive(Debug, Clone, Copy)]
+pub struct Diag {
+    pub quiet: bool,
+    pub verbose: u8,
+}
+
+impl Diag {
+    pub fn warn(&self, msg: &str) {
+        if !self.quiet {
+            eprintln!("warning: {msg}");
+        }
+    }
+
+    pub fn note(&self, msg: &str) {
+        if !self.quiet {
+            eprintln!("note: {msg}");
+        }
+    }
+
+    /// Shown with `-v`.
+    pub fn detail(&self, msg: &str) {
+        if !self.quiet && self.verbose > 0 {
+            eprintln!("note: {msg}");
+        }
+    }
+}
+
+/// Everything a command needs from the global options.
+pub struct Ctx {
+    pub args: GlobalArgs,
+    pub diag: Diag,
+    pub env: Env,
+}
+
+impl Ctx {
+    pub fn new(args: GlobalArgs) -> Self {
+        let diag = Diag {
+            quiet: args.quiet,
+            verbose: args.verbose,
+        };
+        Ctx {
+            args,
+            diag,
+            env: Env::from_process(),
+        }
+    }
+
+    /// The bundled price table plus `--prices`.
+    pub fn prices(&self) -> Result<PriceTable> {
+        let table = PriceTable::bundled()?;
+        match &self.args.prices {
+            Some(p) => table.with_overrides(p),
+            None => Ok(table),
+        }
+    }
+
+    /// Reads all inputs, prints what ingest found, and enforces `--strict`.
+    pub fn load(&self, prices: &PriceTable) -> Result<Ingested> {
+        let opts = LoadOptions {
+            claude: self.args.claude.clone(),
+            codex: self.args.codex.clone(),
+            env: self.env.clone(),
+            chunk_size: std::env::var("COSTPER_CHUNK_SIZE")
+                .ok()
+                .and_then(|v| v.parse().ok()),
+        };
+        let ing = ingest::load(&opts, prices)?;
+        self.report_ingest(&ing)?;
+        Ok(ing)
+    }
+
+    fn report_ingest(&self, ing: &Ingested) -> Result<()> {
+        let d = self.diag;
+        for n in &ing.notes {
+            d.note(n);
+        }
+        if ing.discovered {
+            if ing.sources.is_empty() {
+                d.warn(
+                    "no agent logs found in the default locations (~/.claude/projects, \
+                     ~/.config/claude/projects, ~/.codex/sessions); pass --claude DIR or --codex DIR",
+                );
+            }
+            for s in &ing.sources {
+                let how = match &s.origin {
+                    RootOrigin::Env(v) => format!(" (from {v})"),
+                    _ => String::new(),
+                };
+                d.note(&format!(
+                    "reading {} from {}{how}: {} file(s)",
+                    s.kind.label(),
+                    s.path.display(),
+                    s.files
+                ));
+            }
+        }
+        let mut warnings: Vec<String> = Vec::new();
+        if !ing.rejects.is_empty() {
+            let mut by_reason = std::collections::BTreeMap::new();
+            for r in &ing.rejects {
+                *by_reason.entry(r.reason.as_str()).or_insert(0u64) += 1;
+            }
+            let reasons: Vec<String> = by_reason.iter().map(|(r, n)| format!("{n} {r}")).collect();
+            let shown = if d.verbose > 0 { ing.rejects.len() } else { 3 };
+            let mut msg = format!(
+                "{} line(s) rejected ({}); they are not counted:",
+                ing.rejects.len(),
+                reasons.join(", ")
+            );
+            for r in ing.rejects.iter().take(shown) {
+                msg.push_str(&format!(
+                    "\n  {}:{}: {}: {}",
+                    ing.path_of(r.origin).display(),
+                    r.origin.line,
+                    r.reason,
+                    r.detail
+                ));
+            }
+            if ing.rejects.len() > shown {
+                msg.push_str(&format!(
+                    "\n  … {} more; `costper sources --rejected` lists them all",
+                    ing.rejects.len() - shown
+                ));
+            }
+            warnings.push(msg);
+        }
+        for u in &ing.unpriced {
+            warnings.push(format!(
+                "model `{}` has no price: {} call(s), {} tokens reported as unpriced \
+                 (add it with --prices FILE)",
+                u.model,
+                u.requests,
+                money::group_thousands(&u.tokens.to_string())
+            ));
+        }
+        if ing.codex_model_fallbacks > 0 {
+            warnings.push(format!(
+                "{} Codex call(s) were logged before the session named its model; priced as {}",
+                ing.codex_model_fallbacks,
+                ingest::CODEX_FALLBACK_MODEL
+            ));
+        }
+        for v in &ing.vanished {
+            warnings.push(format!(
+                "{} disappeared while costper was reading (deleted meanwhile?); it was skipped",
+                v.display()
+            ));
+        }
+        for l in &ing.loose_matches {
+            let msg = format!(
+                "model `{}` priced as `{}` ({}; {} call(s))",
+                l.raw,
+                l.model,
+                l.how.describe(),
+                l.requests
+            );
+            match l.how {
+                MatchKind::Contains(_) => d.note(&msg),
+                _ => d.detail(&msg),
+            }
+        }
+        let incomplete: u64 = ing.sources.iter().map(|s| s.incomplete).sum();
+        if incomplete > 0 {
+            d.note(&format!(
+                "{incomplete} file(s) end with an incomplete line (a session still being \
+                 written); that line was skipped"
+            ));
+        }
+        for w in &warnings {
+            d.warn(w);
+        }
+        if self.args.strict && !warnings.is_empty() {
+            bail!(
+                "--strict: {} warning(s) above; fix the inputs or drop --strict",
+                warnings.len()
+            );
+        }
+        Ok(())
+    }
+
+    /// Writes a document in the chosen format to stdout or `--output`.
+    pub fn emit(&self, doc: &Doc) -> Result<()> {
+        let format = self.args.format;
+        if format == Format::Csv && matches!(doc, Doc::Sections(_)) {
+            return Err(crate::UsageError(
+                "CSV holds a single table; this output has several sections. \
+                 Choose one view (e.g. --by) or use --format json"
+                    .into(),
+            )
+            .into());
+        }
+        // Notes belong under a human table; for machine formats they go to stderr.
+        if !matches!(format, Format::Table | Format::Markdown) {
+            for n in doc_notes(doc) {
+                self.diag.note(n);
+            }
+        }
+        match &self.args.output {
+            Some(path) => write_atomically(path, |w| {
+                report::renderer(format, false).render(doc, w)?;
+                Ok(())
+            }),
+            None => {
+                let tty = std::io::stdout().is_terminal();
+                let stdout = std::io::stdout();
+                let mut lock = std::io::BufWriter::new(stdout.lock());
+                report::renderer(format, tty).render(doc, &mut lock)?;
+                lock.flush()?;
+                Ok(())
+            }
+        }
+    }
+}
+
+fn doc_notes(doc: &Doc) -> Vec<&String> {
+    match doc {
+        Doc::Table(t) => t.notes.iter().collect(),
+        Doc::Sections(s) => s
+            .iter()
+            .flat_map(|(_, sec)| match sec {
+                Section::Table(t) => t.notes.iter().collect::<Vec<_>>(),
+                Section::Fields(_) => Vec::new(),
+            })
+            .collect(),
+    }
+}
+
+/// Writes `path` via a temporary file in the same directory and a rename, so readers never
+/// see a partial file.
+pub fn write_atomically(path: &Path, f: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write to {}", dir.display()))?;
+    {
+        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
+        f(&mut w)?;
+        w.flush()?;
+    }
+    tmp.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}

@@ -1,0 +1,768 @@
+//! Claude Code transcripts (`projects/<slug>/<session>.jsonl`, subagents in
+//! `<session>/subagents/agent-*.jsonl`).
+//!
+//! Per line, cheapest test first: a line that is not a `{…}` object is rejected; a line
+//! without the bytes `"usage"` is never deserialized (only scanned for a commit link when it
+//! carries a tool result); a usage line is deserialized into borrowed structs that name only
+//! the fields costper keeps, so `message.content`, `toolUseResult` and thinking blocks are
+//! skipped by the JSON scanner without being allocated. Only `type: "assistant"` lines with a
+//! `message.usage` are calls; `<synthetic>` messages are not API calls.
+//!
+//! Dedup ([`dedup`]): Claude Code writes one line per content block, each repeating the
+//! response's `message.id`, `requestId` and (growing) `usage`. Lines with the same
+//! (`message.id`, `requestId`) are one call: the kept line is a main-chain line over a
+//! sidechain line, then the largest token total, then one that records `speed`, then the
+//! smallest (path, line) — a total order, so the result never depends on file or thread
+//! order. A sidechain line whose `message.id` also appears under another `requestId` is a
+//! `/btw` replay of that message and is dropped. Lines without `message.id` are never merged.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::path::Path;
+
+use memchr::memmem;
+use serde::Deserialize;
+
+use super::record::RejectReason;
+use crate::pricing::Tokens;
+
+/// One API call as read from a transcript line (before dedup and pricing).
+#[derive(Debug, Clone)]
+pub struct ClaudeCall {
+    pub message_id: Option<String>,
+    pub request_id: Option<String>,
+    pub is_sidechain: bool,
+    pub has_speed: bool,
+    pub fast: bool,
+    pub ts: i64,
+    pub model_raw: String,
+    pub tokens: Tokens,
+    pub cache_creation_total: u64,
+    pub reasoning: u64,
+    pub session_id: Option<String>,
+    pub cwd: Option<String>,
+    pub branch: Option<String>,
+    pub version: Option<String>,
+    pub entrypoint: Option<String>,
+    /// File index and line (absolute once chunks are merged).
+    pub file: u32,
+    pub line: u64,
+}
+
+impl ClaudeCall {
+    fn token_total(&self) -> u64 {
+        self.tokens
+            .input
+            .saturating_add(self.tokens.output)
+            .saturating_add(self.tokens.cache_read)
+            .saturating_add(self.cache_creation_total)
+    }
+}
+
+/// A commit seen in tool output, before its line number is final.
+#[derive(Debug, Clone)]
+pub struct RawLink {
+    pub session_id: Option<String>,
+    pub ts: Option<i64>,
+    pub cwd: Option<String>,
+    pub branch: String,
+    pub sha: String,
+    pub line: u64,
+}
+
+/// What one line turned out to be.
+#[derive(Debug)]
+pub enum Outcome {
+    Call(Box<ClaudeCall>),
+    Ignored,
+    Rejected(RejectReason, String),
+    /// Unterminated last line that does not parse: a session still being written.
+    Incomplete,
+}
+
+#[derive(Deserialize)]
+struct Line<'a> {
+    #[serde(rename = "type", borrow, default)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    timestamp: Option<Cow<'a, str>>,
+    #[serde(rename = "sessionId", borrow, default)]
+    session_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    cwd: Option<Cow<'a, str>>,
+    #[serde(rename = "gitBranch", borrow, default)]
+    git_branch: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    version: Option<Cow<'a, str>>,
+    #[serde(rename = "isSidechain", default)]
+    is_sidechain: Option<bool>,
+    #[serde(rename = "requestId", borrow, default)]
+    request_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    entrypoint: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    message: Option<Message<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Message<'a> {
+    #[serde(borrow, default)]
+    id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    model: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    usage: Option<Usage<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+struct Usage<'a> {
+    #[serde(default)]
+    input_tokens: Option<u64>,
+    #[serde(default)]
+    output_tokens: Option<u64>,
+    #[serde(default)]
+    cache_creation_input_tokens: Option<u64>,
+    #[serde(default)]
+    cache_read_input_tokens: Option<u64>,
+    #[serde(default)]
+    cache_creation: Option<CacheCreation>,
+    #[serde(borrow, default)]
+    speed: Option<Cow<'a, str>>,
+    #[serde(default)]
+    server_tool_use: Option<ServerToolUse>,
+    #[serde(default)]
+    output_tokens_details: Option<OutputDetails>,
+}
+
+#[derive(Deserialize, Default)]
+struct CacheCreation {
+    #[serde(default)]
+    ephemeral_5m_input_tokens: Option<u64>,
+    #[serde(default)]
+    ephemeral_1h_input_tokens: Option<u64>,
+}
+
+#[derive(Deserialize, Default)]
+struct ServerToolUse {
+    #[serde(default)]
+    web_search_requests: Option<u64>,
+}
+
+#[derive(Deserialize, Default)]
+struct OutputDetails {
+    #[serde(default)]
+    thinking_tokens: Option<u64>,
+}
+
+/// A JSON error without serde's "at line 1 column N" (the line is the file line we report).
+pub fn json_error(e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    let msg = match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg,
+    };
+    format!("{msg} (column {})", e.column())
+}
+
+/// Parses an RFC 3339 timestamp into microseconds since the epoch (UTC).
+pub fn parse_ts(s: &str) -> Option<i64> {
+    chrono::DateTime::parse_from_rfc3339(s.trim())
+        .ok()
+        .map(|t| t.timestamp_micros())
+}
+
+fn trim(bytes: &[u8]) -> &[u8] {
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
+    &bytes[start..end]
+}
+
+fn nonempty(s: Option<Cow<'_, str>>) -> Option<String> {
+    s.filter(|v| !v.is_empty()).map(Cow::into_owned)
+}
+
+/// Classifies one line. `links` receives any commit links found on it.
+pub fn parse_line(
+    raw: &[u8],
+    unterminated: bool,
+    file: u32,
+    line: u64,
+    links: &mut Vec<RawLink>,
+) -> Outcome {
+    let bytes = trim(raw);
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.is_empty() {
+        return Outcome::Ignored;
+    }
+    let reject = |reason, detail: String| {
+        if unterminated {
+            Outcome::Incomplete
+        } else {
+            Outcome::Rejected(reason, detail)
+        }
+    };
+    if bytes[0] != b'{' || bytes[bytes.len() - 1] != b'}' {
+        return reject(
+            RejectReason::NotJson,
+            "not a complete JSON object (truncated or corrupted line)".into(),
+        );
+    }
+    if memmem::find(bytes, b"\"usage\"").is_none() {
+        if (memmem::find(bytes, b"tool_use_id").is_some()
+            || memmem::find(bytes, b"toolUseResult").is_some())
+            && let found @ [_, ..] = find_commit_links(bytes).as_slice()
+        {
+            // the envelope only: message content is skipped like on usage lines
+            let env: Option<Line<'_>> = serde_json::from_slice(bytes).ok();
+            let (session_id, ts, cwd) = match env {
+                Some(e) => (
+                    nonempty(e.session_id),
+                    e.timestamp.as_deref().and_then(parse_ts),
+                    nonempty(e.cwd),
+                ),
+                None => (None, None, None),
+            };
+            for (branch, sha) in found {
+                links.push(RawLink {
+                    session_id: session_id.clone(),
+                    ts,
+                    cwd: cwd.clone(),
+                    branch: branch.clone(),
+                    sha: sha.clone(),
+                    line,
+                });
+            }
+        }
+        return Outcome::Ignored;
+    }
+    let parsed: Line<'_> = match serde_json::from_slice(bytes) {
+        Ok(l) => l,
+        Err(e) => return reject(RejectReason::InvalidJson, json_error(&e)),
+    };
+    if parsed.kind.as_deref() != Some("assistant") {
+        return Outcome::Ignored;
+    }
+    let Some(message) = parsed.message else {
+        return Outcome::Ignored;
+    };
+    let Some(usage) = message.usage else {
+        return Outcome::Ignored;
+    };
+    let model = message.model.filter(|m| !m.is_empty());
+    if model.as_deref() == Some("<synthetic>") {
+        return Outcome::Ignored;
+    }
+    let Some(model) = model else {
+        return Outcome::Rejected(
+            RejectReason::MissingModel,
+            "assistant usage line without message.model".into(),
+        );
+    };
+    let ts = match parsed.timestamp.as_deref() {
+        None => {
+            return Outcome::Rejected(
+                RejectReason::MissingTimestamp,
+                "usage line without a timestamp".into(),
+            );
+        }
+        Some(t) => match parse_ts(t) {
+            Some(ts) => ts,
+            None => {
+                return Outcome::Rejected(
+                    RejectReason::InvalidTimestamp,
+                    format!("timestamp `{}` is not RFC 3339", truncate(t, 40)),
+                );
+            }
+        },
+    };
+    let flat_creation = usage.cache_creation_input_tokens.unwrap_or(0);
+    let (w5, w1) = match &usage.cache_creation {
+        Some(cc) => {
+            let e5 = cc.ephemeral_5m_input_tokens.unwrap_or(0);
+            let e1 = cc.ephemeral_1h_input_tokens.unwrap_or(0);
+            // Writes the split does not account for are 5-minute writes (older logs).
+            (e5 + flat_creation.saturating_sub(e5 + e1), e1)
+        }
+        None => (flat_creation, 0),
+    };
+    let speed = usage.speed.as_deref();
+    Outcome::Call(Box::new(ClaudeCall {
+        message_id: nonempty(message.id),
+        request_id: nonempty(parsed.request_id),
+        is_sidechain: parsed.is_sidechain.unwrap_or(false),
+        has_speed: speed.is_some(),
+        fast: speed == Some("fast"),
+        ts,
+        model_raw: model.into_owned(),
+        tokens: Tokens {
+            input: usage.input_tokens.unwrap_or(0),
+            output: usage.output_tokens.unwrap_or(0),
+            cache_read: usage.cache_read_input_tokens.unwrap_or(0),
+            cache_write_5m: w5,
+            cache_write_1h: w1,
+            web_search_requests: usage
+                .server_tool_use
+                .and_then(|s| s.web_search_requests)
+                .unwrap_or(0),
+        },
+        cache_creation_total: w5 + w1,
+        reasoning: usage
+            .output_tokens_details
+            .and_then(|d| d.thinking_tokens)
+            .unwrap_or(0),
+        session_id: nonempty(parsed.session_id),
+        cwd: nonempty(parsed.cwd),
+        branch: nonempty(parsed.git_branch),
+        version: nonempty(parsed.version),
+        entrypoint: nonempty(parsed.entrypoint),
+        file,
+        line,
+    }))
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(n).collect::<String>())
+    }
+}
+
+/// Finds `git commit` summary lines — `[<branch> <sha>] ` or `[<branch> (root-commit) <sha>] `
+/// or `[detached HEAD <sha>] ` — at the start of a JSON string or right after an escaped
+/// newline, in raw JSON bytes (also inside JSON nested in a string). Returns (branch, sha).
+pub fn find_commit_links(bytes: &[u8]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for p in memchr::memchr_iter(b'[', bytes) {
+        let at_start = p >= 1 && bytes[p - 1] == b'"' || p >= 2 && &bytes[p - 2..p] == b"\\n";
+        if !at_start {
+            continue;
+        }
+        if let Some(found) = commit_at(&bytes[p + 1..])
+            && !out.contains(&found)
+        {
+            out.push(found);
+        }
+    }
+    out
+}
+
+fn commit_at(rest: &[u8]) -> Option<(String, String)> {
+    let (branch, mut i) = if rest.starts_with(b"detached HEAD ") {
+        ("HEAD".to_string(), "detached HEAD ".len())
+    } else {
+        let end = rest.iter().take(256).position(|&b| b == b' ')?;
+        let name = &rest[..end];
+        if name.is_empty()
+            || name
+                .iter()
+                .any(|&b| matches!(b, b']' | b'[' | b'"' | b'\\') || b < 0x20)
+        {
+            return None;
+        }
+        (std::str::from_utf8(name).ok()?.to_string(), end + 1)
+    };
+    if rest[i..].starts_with(b"(root-commit) ") {
+        i += "(root-commit) ".len();
+    }
+    let hex = rest[i..]
+        .iter()
+        .take(41)
+        .take_while(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        .count();
+    if !(7..=40).contains(&hex) || !rest[i + hex..].starts_with(b"] ") {
+        return None;
+    }
+    let sha = std::str::from_utf8(&rest[i..i + hex]).ok()?.to_string();
+    Some((branch, sha))
+}
+
+/// The project directory name (slug) and the session id implied by a transcript's path
+/// relative to its root: `<slug>/<session>.jsonl` or `<slug>/<session>/subagents/<agent>.jsonl`.
+pub fn path_parts(root: &Path, file: &Path) -> (Option<String>, Option<String>) {
+    let rel = file.strip_prefix(root).unwrap_or(file);
+    let comps: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let slug = if comps.len() >= 2 {
+        Some(comps[0].clone())
+    } else {
+        None
+    };
+    let session = match comps.iter().position(|c| c == "subagents") {
+        Some(i) if i >= 1 => Some(comps[i - 1].clone()),
+        _ => file.file_stem().map(|s| s.to_string_lossy().into_owned()),
+    };
+    (slug, session)
+}
+
+/// Claude Code's project directory name for a working directory: every UTF-16 code unit that
+/// is not an ASCII letter or digit becomes `-`.
+pub fn slug_of(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for ch in path.chars() {
+        if ch.is_ascii_alphanumeric() {
+            out.push(ch);
+        } else {
+            for _ in 0..ch.len_utf16() {
+                out.push('-');
+            }
+        }
+    }
+    out
+}
+
+fn slug_matches(dir_slug: &str, candidate: &str) -> bool {
+    let s = slug_of(candidate);
+    // Claude Code cuts names over 200 characters and appends a hash.
+    s == dir_slug
+        || (dir_slug.len() > 200
+            && s.len() > 200
+            && s.as_bytes()[..200] == dir_slug.as_bytes()[..200])
+}
+
+/// The project a call belongs to: the working directory Claude Code was started in, found as
+/// the deepest ancestor of the line's `cwd` whose slug is the transcript's directory name
+/// (a session may `cd` into subdirectories). Falls back to the directory name.
+pub fn project_of(dir_slug: Option<&str>, cwd: Option<&str>) -> Option<String> {
+    match (dir_slug, cwd) {
+        (Some(slug), Some(cwd)) => Path::new(cwd)
+            .ancestors()
+            .find(|a| slug_matches(slug, &a.to_string_lossy()))
+            .map(|a| a.to_string_lossy().into_owned())
+            .or_else(|| Some(slug.to_string())),
+        (Some(slug), None) => Some(slug.to_string()),
+        (None, Some(cwd)) => Some(cwd.to_string()),
+        (None, None) => None,
+    }
+}
+
+/// Result of dedup: for each input call, whether it is kept.
+pub fn dedup(calls: &[ClaudeCall], paths: &[&str]) -> Vec<bool> {
+    // Preference: main chain, larger total, has speed, then (path, line).
+    let better = |a: usize, b: usize| -> bool {
+        let (x, y) = (&calls[a], &calls[b]);
+        let kx = (
+            x.is_sidechain,
+            std::cmp::Reverse(x.token_total()),
+            !x.has_speed,
+            paths[x.file as usize],
+            x.line,
+        );
+        let ky = (
+            y.is_sidechain,
+            std::cmp::Reverse(y.token_total()),
+            !y.has_speed,
+            paths[y.file as usize],
+            y.line,
+        );
+        kx < ky
+    };
+    let mut keep = vec![false; calls.len()];
+    let mut best: HashMap<(&str, &str), usize> = HashMap::new();
+    for (i, c) in calls.iter().enumerate() {
+        match (&c.message_id, &c.request_id) {
+            (Some(m), r) => {
+                let key = (m.as_str(), r.as_deref().unwrap_or(""));
+                match best.get(&key) {
+                    Some(&j) if !better(i, j) => {}
+                    _ => {
+                        best.insert(key, i);
+                    }
+                }
+            }
+            (None, _) => keep[i] = true,
+        }
+    }
+    // Second pass on message.id: sidechain replays of a message under another requestId.
+    let mut by_message: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (&(m, _), &i) in &best {
+        by_message.entry(m).or_default().push(i);
+    }
+    for (_, group) in by_message {
+        if group.len() == 1 {
+            keep[group[0]] = true;
+            continue;
+        }
+        let any_main = group.iter().any(|&i| !calls[i].is_sidechain);
+        if any_main {
+            for i in group {
+                if !calls[i].is_sidechain {
+                    keep[i] = true;
+                }
+            }
+        } else if let Some(&winner) = group
+            .iter()
+            .reduce(|a, b| if better(*a, *b) { a } else { b })
+        {
+            keep[winner] = true;
+        }
+    }
+    keep
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(line: &str) -> ClaudeCall {
+        let mut links = Vec::new();
+        match parse_line(line.as_bytes(), false, 0, 1, &mut links) {
+            Outcome::Call(c) => *c,
+            other => panic!("expected a call, got {other:?}"),
+        }
+    }
+
+    const LINE: &str = r#"{"parentUuid":"p","isSidechain":false,"cwd":"/home/dev/acme-api","sessionId":"s1","version":"2.1.63","gitBranch":"feat/x","message":{"model":"claude-opus-4-6","id":"msg_1","type":"message","role":"assistant","content":[{"type":"thinking","thinking":"secret \"usage\": reasoning"}],"usage":{"input_tokens":3,"cache_creation_input_tokens":12000,"cache_read_input_tokens":15000,"cache_creation":{"ephemeral_5m_input_tokens":0,"ephemeral_1h_input_tokens":12000},"output_tokens":9,"service_tier":"standard","server_tool_use":{"web_search_requests":2}}},"requestId":"req_1","type":"assistant","uuid":"u","timestamp":"2026-02-02T21:55:18.284Z"}"#;
+
+    #[test]
+    fn parses_an_assistant_usage_line() {
+        let c = call(LINE);
+        assert_eq!(c.message_id.as_deref(), Some("msg_1"));
+        assert_eq!(c.request_id.as_deref(), Some("req_1"));
+        assert_eq!(c.model_raw, "claude-opus-4-6");
+        assert_eq!(
+            c.tokens,
+            Tokens {
+                input: 3,
+                output: 9,
+                cache_read: 15_000,
+                cache_write_5m: 0,
+                cache_write_1h: 12_000,
+                web_search_requests: 2
+            }
+        );
+        assert_eq!(c.ts, 1_770_069_318_284_000);
+        assert_eq!(c.branch.as_deref(), Some("feat/x"));
+        assert!(!c.fast && !c.has_speed);
+    }
+
+    #[test]
+    fn cache_creation_without_split_is_five_minute() {
+        let c = call(
+            r#"{"type":"assistant","timestamp":"2026-01-01T00:00:00Z","message":{"id":"m","model":"claude-haiku-4-5","usage":{"input_tokens":1,"output_tokens":2,"cache_creation_input_tokens":500}}}"#,
+        );
+        assert_eq!((c.tokens.cache_write_5m, c.tokens.cache_write_1h), (500, 0));
+    }
+
+    #[test]
+    fn classifies_non_calls_and_bad_lines() {
+        let mut links = Vec::new();
+        let mut p =
+            |s: &str, unterminated| parse_line(s.as_bytes(), unterminated, 0, 1, &mut links);
+        assert!(matches!(
+            p(r#"{"type":"summary","summary":"x","leafUuid":"y"}"#, false),
+            Outcome::Ignored
+        ));
+        assert!(matches!(
+            p(
+                r#"{"type":"user","message":{"role":"user","content":"hi"}}"#,
+                false
+            ),
+            Outcome::Ignored
+        ));
+        assert!(matches!(
+            p(
+                r#"{"type":"assistant","timestamp":"2026-01-01T00:00:00Z","message":{"id":"m","model":"<synthetic>","usage":{"input_tokens":0,"output_tokens":0}}}"#,
+                false
+            ),
+            Outcome::Ignored
+        ));
+        // a user line whose tool result mentions usage (Task tool) is not a call
+        assert!(matches!(
+            p(
+                r#"{"type":"user","toolUseResult":{"usage":{"input_tokens":50}},"timestamp":"2026-01-01T00:00:00Z"}"#,
+                false
+            ),
+            Outcome::Ignored
+        ));
+        assert!(matches!(p("", false), Outcome::Ignored));
+        assert!(matches!(
+            p(
+                r#"{"type":"assistant","message":{"usage":{"input_tok"#,
+                false
+            ),
+            Outcome::Rejected(RejectReason::NotJson, _)
+        ));
+        assert!(matches!(
+            p(
+                r#"{"type":"assistant","message":{"usage":{"input_tok"#,
+                true
+            ),
+            Outcome::Incomplete
+        ));
+        assert!(matches!(
+            p(
+                r#"{"type":"assistant","timestamp":"2026-01-01T00:00:00Z","message":{"id":"m","model":"x","usage":{"input_tokens":-5}}}"#,
+                false
+            ),
+            Outcome::Rejected(RejectReason::InvalidJson, _)
+        ));
+        assert!(matches!(
+            p(
+                r#"{"type":"assistant","message":{"id":"m","model":"x","usage":{"input_tokens":5}}}"#,
+                false
+            ),
+            Outcome::Rejected(RejectReason::MissingTimestamp, _)
+        ));
+        assert!(matches!(
+            p(
+                r#"{"type":"assistant","timestamp":"yesterday","message":{"id":"m","model":"x","usage":{"input_tokens":5}}}"#,
+                false
+            ),
+            Outcome::Rejected(RejectReason::InvalidTimestamp, _)
+        ));
+        assert!(matches!(
+            p(
+                r#"{"type":"assistant","timestamp":"2026-01-01T00:00:00Z","message":{"id":"m","usage":{"input_tokens":5}}}"#,
+                false
+            ),
+            Outcome::Rejected(RejectReason::MissingModel, _)
+        ));
+        // invalid UTF-8 inside skipped content does not matter; inside a kept field it rejects
+        let mut bad =
+            br#"{"type":"assistant","timestamp":"2026-01-01T00:00:00Z","cwd":"/x"#.to_vec();
+        bad.extend_from_slice(b"\xff\xfe");
+        bad.extend_from_slice(br#"","message":{"id":"m","model":"x","usage":{"input_tokens":5}}}"#);
+        assert!(matches!(
+            parse_line(&bad, false, 0, 1, &mut links),
+            Outcome::Rejected(RejectReason::InvalidJson, _)
+        ));
+    }
+
+    #[test]
+    fn finds_commit_links_in_tool_output() {
+        let line = r#"{"type":"user","sessionId":"s1","timestamp":"2026-01-02T03:04:05Z","cwd":"/w","message":{"role":"user","content":[{"tool_use_id":"t1","type":"tool_result","content":"[feat/login 1a2b3c4] Add login form\n 2 files changed, 10 insertions(+)"}]},"toolUseResult":{"stdout":"[feat/login 1a2b3c4] Add login form\n 2 files changed"}}"#;
+        let mut links = Vec::new();
+        assert!(matches!(
+            parse_line(line.as_bytes(), false, 0, 7, &mut links),
+            Outcome::Ignored
+        ));
+        assert_eq!(links.len(), 1);
+        assert_eq!(links[0].branch, "feat/login");
+        assert_eq!(links[0].sha, "1a2b3c4");
+        assert_eq!(links[0].session_id.as_deref(), Some("s1"));
+        assert_eq!(links[0].line, 7);
+
+        assert_eq!(
+            find_commit_links(br#""x\n[main (root-commit) abcdef0] init""#),
+            vec![("main".into(), "abcdef0".into())]
+        );
+        assert_eq!(
+            find_commit_links(br#""[detached HEAD 0123456789abcdef] wip""#),
+            vec![("HEAD".into(), "0123456789abcdef".into())]
+        );
+        // not at the start of output, too short, uppercase, no trailing "] "
+        assert!(find_commit_links(br#""see [main 1a2b3c4] here""#).is_empty());
+        assert!(find_commit_links(br#""[main 1a2b3c] x""#).is_empty());
+        assert!(find_commit_links(br#""[main 1A2B3C4D] x""#).is_empty());
+        assert!(find_commit_links(br#""[main 1a2b3c4]""#).is_empty());
+    }
+
+    #[test]
+    fn slugs_and_projects() {
+        assert_eq!(slug_of("/home/dev/acme.api_v2"), "-home-dev-acme-api-v2");
+        assert_eq!(slug_of("C:\\src\\x"), "C--src-x");
+        assert_eq!(slug_of("/a/é😀"), "-a----");
+        assert_eq!(
+            project_of(
+                Some("-home-dev-acme-api"),
+                Some("/home/dev/acme.api/src/lib")
+            )
+            .as_deref(),
+            Some("/home/dev/acme.api")
+        );
+        assert_eq!(
+            project_of(Some("-home-dev-acme-api"), Some("/elsewhere")).as_deref(),
+            Some("-home-dev-acme-api")
+        );
+        assert_eq!(project_of(None, Some("/w")).as_deref(), Some("/w"));
+        let root = Path::new("/r/projects");
+        assert_eq!(
+            path_parts(root, Path::new("/r/projects/-p/abc.jsonl")),
+            (Some("-p".into()), Some("abc".into()))
+        );
+        assert_eq!(
+            path_parts(
+                root,
+                Path::new("/r/projects/-p/abc/subagents/agent-1.jsonl")
+            ),
+            (Some("-p".into()), Some("abc".into()))
+        );
+    }
+
+    fn c(
+        msg: Option<&str>,
+        req: Option<&str>,
+        side: bool,
+        out: u64,
+        file: u32,
+        line: u64,
+    ) -> ClaudeCall {
+        ClaudeCall {
+            message_id: msg.map(str::to_string),
+            request_id: req.map(str::to_string),
+            is_sidechain: side,
+            has_speed: false,
+            fast: false,
+            ts: 0,
+            model_raw: "m".into(),
+            tokens: Tokens {
+                output: out,
+                ..Tokens::default()
+            },
+            cache_creation_total: 0,
+            reasoning: 0,
+            session_id: None,
+            cwd: None,
+            branch: None,
+            version: None,
+            entrypoint: None,
+            file,
+            line,
+        }
+    }
+
+    #[test]
+    fn dedup_keeps_the_largest_streamed_line_and_drops_sidechain_replays() {
+        let calls = vec![
+            c(Some("m1"), Some("r1"), false, 1, 0, 1),
+            c(Some("m1"), Some("r1"), false, 90, 0, 2), // final streamed line: kept
+            c(Some("m1"), Some("r1"), false, 40, 0, 3),
+            c(Some("m1"), Some("r9"), true, 500, 1, 1), // /btw replay: dropped
+            c(Some("m2"), Some("r2"), true, 7, 1, 2),   // a real subagent call: kept
+            c(None, Some("r3"), false, 5, 0, 4),        // no message id: kept
+            c(None, Some("r3"), false, 5, 0, 5),        // …never merged
+            c(Some("m3"), Some("r3"), true, 3, 1, 3),   // sidechain-only message, two requests:
+            c(Some("m3"), Some("r4"), true, 8, 1, 4),   // the larger is kept
+        ];
+        let paths = ["/a.jsonl", "/b.jsonl"];
+        let keep = dedup(&calls, &paths);
+        assert_eq!(
+            keep,
+            vec![false, true, false, false, true, true, true, false, true]
+        );
+        // any input order gives the same choice
+        let mut rev = calls.clone();
+        rev.reverse();
+        let mut keep_rev = dedup(&rev, &paths);
+        keep_rev.reverse();
+        assert_eq!(keep, keep_rev);
+    }
+
+    #[test]
+    fn dedup_tie_breaks_by_path_then_line() {
+        let calls = vec![
+            c(Some("m"), Some("r"), false, 5, 1, 1),
+            c(Some("m"), Some("r"), false, 5, 0, 9),
+        ];
+        assert_eq!(dedup(&calls, &["/a", "/b"]), vec![false, true]);
+    }
+}

@@ -1,0 +1,618 @@
+//! Ingest: find inputs, parse them in parallel into normalized [`UsageRecord`]s, dedup,
+//! price, and account for every line read (per input root: rows = accepted + duplicates +
+//! ignored + rejected + incomplete). The polars `usage` table is built from the result in
+//! [`frame`].
+
+pub mod claude;
+pub mod codex;
+pub mod discover;
+pub mod frame;
+pub mod lines;
+pub mod record;
+
+use std::collections::{BTreeMap, HashMap};
+use std::io;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use chrono::DateTime;
+use rayon::prelude::*;
+
+use crate::pricing::{MatchKind, PriceTable, Resolved, ServiceTier};
+pub use discover::{Env, RootOrigin};
+pub use record::{CommitLink, CostBasis, Origin, Reject, RejectReason, SourceKind, UsageRecord};
+
+/// What to read.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    pub claude: Vec<PathBuf>,
+    pub codex: Vec<PathBuf>,
+    pub env: Env,
+    pub chunk_size: Option<u64>,
+}
+
+/// Line accounting and totals for one input root (a row of `costper sources`).
+#[derive(Debug, Clone)]
+pub struct SourceStats {
+    pub kind: SourceKind,
+    pub path: PathBuf,
+    pub origin: RootOrigin,
+    pub files: u64,
+    pub rows: u64,
+    pub accepted: u64,
+    pub duplicates: u64,
+    pub ignored: u64,
+    pub rejected: u64,
+    pub incomplete: u64,
+    pub first_ts: Option<i64>,
+    pub last_ts: Option<i64>,
+    /// nano-USD of priced records.
+    pub cost: i64,
+    /// Records with a price.
+    pub priced: u64,
+    pub unpriced_requests: u64,
+}
+
+/// A model name that has no price.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unpriced {
+    pub model: String,
+    pub requests: u64,
+    pub tokens: u64,
+}
+
+/// A model name matched by something weaker than its exact id or alias.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LooseMatch {
+    pub raw: String,
+    pub model: String,
+    pub how: MatchKind,
+    pub requests: u64,
+}
+
+/// Everything a run read.
+#[derive(Debug, Default)]
+pub struct Ingested {
+    pub files: Vec<PathBuf>,
+    pub records: Vec<UsageRecord>,
+    pub commit_links: Vec<CommitLink>,
+    pub sources: Vec<SourceStats>,
+    pub rejects: Vec<Reject>,
+    pub notes: Vec<String>,
+    pub unpriced: Vec<Unpriced>,
+    pub loose_matches: Vec<LooseMatch>,
+    /// Codex events logged before any `turn_context` named a model, priced as `gpt-5`.
+    pub codex_model_fallbacks: u64,
+    /// Files that disappeared between discovery and reading (e.g. cleaned up meanwhile).
+    pub vanished: Vec<PathBuf>,
+    /// True when inputs were auto-discovered rather than given.
+    pub discovered: bool,
+}
+
+impl Ingested {
+    /// The display path of a record's file.
+    pub fn path_of(&self, origin: Origin) -> &Path {
+        &self.files[origin.file as usize]
+    }
+}
+
+/// Model assumed for Codex events logged before the first `turn_context` (as ccusage does).
+pub const CODEX_FALLBACK_MODEL: &str = "gpt-5";
+
+struct ClaudeChunkOut {
+    calls: Vec<claude::ClaudeCall>,
+    links: Vec<claude::RawLink>,
+    rejects: Vec<(u64, RejectReason, String)>,
+    ignored: u64,
+    incomplete: u64,
+    lines: u64,
+}
+
+/// Reads every input and returns priced records with full accounting.
+pub fn load(opts: &LoadOptions, prices: &PriceTable) -> Result<Ingested> {
+    let found = discover::discover(&opts.claude, &opts.codex, &opts.env)?;
+    let mut out = Ingested {
+        notes: found.notes,
+        discovered: opts.claude.is_empty() && opts.codex.is_empty(),
+        ..Ingested::default()
+    };
+    let mut file_root: Vec<usize> = Vec::new();
+    for (ri, root) in found.roots.iter().enumerate() {
+        for f in &root.files {
+            out.files.push(f.clone());
+            file_root.push(ri);
+        }
+        out.sources.push(SourceStats {
+            kind: root.kind,
+            path: root.path.clone(),
+            origin: root.origin.clone(),
+            files: root.files.len() as u64,
+            rows: 0,
+            accepted: 0,
+            duplicates: 0,
+            ignored: 0,
+            rejected: 0,
+            incomplete: 0,
+            first_ts: None,
+            last_ts: None,
+            cost: 0,
+            priced: 0,
+            unpriced_requests: 0,
+        });
+    }
+    let paths: Vec<String> = out.files.iter().map(|p| p.display().to_string()).collect();
+    let path_refs: Vec<&str> = paths.iter().map(String::as_str).collect();
+    let kind_of = |i: usize| found.roots[file_root[i]].kind;
+
+    let mut per_file = vec![FileTally::default(); out.files.len()];
+    let mut records = Vec::new();
+    let mut links = Vec::new();
+
+    // ---- Claude Code ----
+    let claude_files: Vec<usize> = (0..out.files.len())
+        .filter(|&i| kind_of(i) == SourceKind::ClaudeCode)
+        .collect();
+    if !claude_files.is_empty() {
+        let mut sized = Vec::new();
+        for &i in &claude_files {
+            match std::fs::metadata(&out.files[i]) {
+                Ok(m) => sized.push((i as u32, m.len())),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    out.vanished.push(out.files[i].clone())
+                }
+                Err(e) => {
+                    return Err(e).with_context(|| format!("cannot read {}", paths[i]));
+                }
+            }
+        }
+        let chunks = lines::plan_chunks(&sized, opts.chunk_size.unwrap_or(lines::CHUNK_SIZE));
+        let results: Vec<io::Result<ClaudeChunkOut>> = chunks
+            .par_iter()
+            .map(|chunk| read_claude_chunk(&out.files[chunk.file as usize], chunk))
+            .collect();
+        let mut outs = Vec::with_capacity(results.len());
+        let mut vanished_files = std::collections::BTreeSet::new();
+        for (chunk, r) in chunks.iter().zip(results) {
+            match r {
+                Ok(o) => outs.push(o),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    vanished_files.insert(chunk.file);
+                    outs.push(ClaudeChunkOut::empty());
+                }
+                Err(e) => {
+                    return Err(e)
+                        .with_context(|| format!("cannot read {}", paths[chunk.file as usize]));
+                }
+            }
+        }
+        for f in vanished_files {
+            out.vanished.push(out.files[f as usize].clone());
+        }
+        let counts: Vec<u64> = outs.iter().map(|o| o.lines).collect();
+        let bases = lines::line_bases(&chunks, &counts);
+        let mut calls = Vec::new();
+        for ((chunk, o), base) in chunks.iter().zip(outs).zip(bases) {
+            let f = chunk.file as usize;
+            let tally = &mut per_file[f];
+            tally.rows += o.lines;
+            tally.ignored += o.ignored;
+            tally.incomplete += o.incomplete;
+            for (line, reason, detail) in o.rejects {
+                out.rejects.push(Reject {
+                    origin: Origin {
+                        file: chunk.file,
+                        line: base + line,
+                    },
+                    reason,
+                    detail,
+                });
+            }
+            for mut c in o.calls {
+                c.line += base;
+                calls.push(c);
+            }
+            for mut l in o.links {
+                l.line += base;
+                links.push((f, l));
+            }
+        }
+        let keep = claude::dedup(&calls, &path_refs);
+        let roots: Vec<&Path> = found.roots.iter().map(|r| r.path.as_path()).collect();
+        let mut project_cache: HashMap<(Option<String>, Option<String>), Option<String>> =
+            HashMap::new();
+        for (c, kept) in calls.into_iter().zip(keep) {
+            let f = c.file as usize;
+            if !kept {
+                per_file[f].duplicates += 1;
+                continue;
+            }
+            per_file[f].accepted += 1;
+            let (slug, path_session) = claude::path_parts(roots[file_root[f]], &out.files[f]);
+            let project = project_cache
+                .entry((slug.clone(), c.cwd.clone()))
+                .or_insert_with(|| claude::project_of(slug.as_deref(), c.cwd.as_deref()))
+                .clone();
+            records.push(claude_record(c, path_session, project));
+        }
+    }
+
+    // ---- Codex ----
+    let codex_files: Vec<usize> = (0..out.files.len())
+        .filter(|&i| kind_of(i) == SourceKind::Codex)
+        .collect();
+    if !codex_files.is_empty() {
+        let read: Vec<(usize, io::Result<codex::CodexFile>)> = codex_files
+            .par_iter()
+            .map(|&i| (i, codex::read_file(&out.files[i], i as u32)))
+            .collect();
+        let mut files = Vec::new();
+        for (i, r) in read {
+            match r {
+                Ok(f) => files.push(f),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    out.vanished.push(out.files[i].clone())
+                }
+                Err(e) => return Err(e).with_context(|| format!("cannot read {}", paths[i])),
+            }
+        }
+        let fpaths: Vec<&str> = files.iter().map(|f| path_refs[f.file as usize]).collect();
+        let (calls, counts) = codex::finalize(&files, &fpaths);
+        for (f, c) in files.iter().zip(&counts) {
+            let t = &mut per_file[f.file as usize];
+            t.rows += f.lines;
+            // events that are neither accepted nor duplicates were zero-usage
+            t.ignored += f.ignored + c.ignored;
+            t.accepted += c.accepted;
+            t.duplicates += c.duplicates;
+            t.incomplete += f.incomplete;
+            for (line, reason, detail) in &f.rejects {
+                out.rejects.push(Reject {
+                    origin: Origin {
+                        file: f.file,
+                        line: *line,
+                    },
+                    reason: *reason,
+                    detail: detail.clone(),
+                });
+            }
+            for l in &f.links {
+                links.push((f.file as usize, l.clone()));
+            }
+        }
+        for call in calls {
+            let f = &files[call.file];
+            let e = &f.events[call.event];
+            if e.model.is_none() {
+                out.codex_model_fallbacks += 1;
+            }
+            records.push(codex_record(f, e, &call.usage, &out.files[f.file as usize]));
+        }
+        // session ids for Codex links
+        for (fi, l) in links.iter_mut() {
+            if kind_of(*fi) == SourceKind::Codex && l.session_id.is_none() {
+                l.session_id = files
+                    .iter()
+                    .find(|f| f.file as usize == *fi)
+                    .and_then(|f| f.session_id.clone())
+                    .or_else(|| codex::session_from_name(&out.files[*fi]));
+            }
+        }
+    }
+
+    price_records(&mut records, prices, &mut out);
+    records.sort_by(|a, b| a.ts.cmp(&b.ts).then_with(|| a.record_id.cmp(&b.record_id)));
+
+    // Commit links: one per (source, session, sha), earliest sighting.
+    let roots: Vec<&Path> = found.roots.iter().map(|r| r.path.as_path()).collect();
+    let mut by_key: BTreeMap<(SourceKind, String, String), CommitLink> = BTreeMap::new();
+    for (f, l) in links {
+        let kind = kind_of(f);
+        let session = l.session_id.clone().or_else(|| match kind {
+            SourceKind::ClaudeCode => claude::path_parts(roots[file_root[f]], &out.files[f]).1,
+            SourceKind::Codex => codex::session_from_name(&out.files[f]),
+        });
+        let Some(session) = session else { continue };
+        let link = CommitLink {
+            source: kind,
+            session_id: session.clone(),
+            ts: l.ts.unwrap_or(i64::MIN),
+            sha: l.sha.clone(),
+            branch: l.branch.clone(),
+            cwd: l.cwd.clone(),
+            origin: Origin {
+                file: f as u32,
+                line: l.line,
+            },
+        };
+        let key = (kind, session, l.sha);
+        match by_key.get(&key) {
+            Some(existing)
+                if (
+                    existing.ts,
+                    &paths[existing.origin.file as usize],
+                    existing.origin.line,
+                ) <= (link.ts, &paths[f], link.origin.line) => {}
+            _ => {
+                by_key.insert(key, link);
+            }
+        }
+    }
+    out.commit_links = by_key.into_values().collect();
+    out.commit_links
+        .sort_by(|a, b| (a.ts, &a.session_id, &a.sha).cmp(&(b.ts, &b.session_id, &b.sha)));
+
+    // Per-root statistics.
+    for (i, t) in per_file.iter().enumerate() {
+        let s = &mut out.sources[file_root[i]];
+        s.rows += t.rows;
+        s.accepted += t.accepted;
+        s.duplicates += t.duplicates;
+        s.ignored += t.ignored;
+        s.incomplete += t.incomplete;
+    }
+    for r in &out.rejects {
+        out.sources[file_root[r.origin.file as usize]].rejected += 1;
+    }
+    for r in &records {
+        let s = &mut out.sources[file_root[r.origin.file as usize]];
+        s.first_ts = Some(s.first_ts.map_or(r.ts, |t| t.min(r.ts)));
+        s.last_ts = Some(s.last_ts.map_or(r.ts, |t| t.max(r.ts)));
+        match r.cost {
+            Some(c) => {
+                s.cost += c;
+                s.priced += 1;
+            }
+            None => s.unpriced_requests += r.requests,
+        }
+    }
+    out.rejects.sort_by(|a, b| {
+        (&paths[a.origin.file as usize], a.origin.line)
+            .cmp(&(&paths[b.origin.file as usize], b.origin.line))
+    });
+    out.records = records;
+    Ok(out)
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct FileTally {
+    rows: u64,
+    accepted: u64,
+    duplicates: u64,
+    ignored: u64,
+    incomplete: u64,
+}
+
+impl ClaudeChunkOut {
+    fn empty() -> Self {
+        ClaudeChunkOut {
+            calls: Vec::new(),
+            links: Vec::new(),
+            rejects: Vec::new(),
+            ignored: 0,
+            incomplete: 0,
+            lines: 0,
+        }
+    }
+}
+
+fn read_claude_chunk(path: &Path, chunk: &lines::Chunk) -> io::Result<ClaudeChunkOut> {
+    let mut o = ClaudeChunkOut::empty();
+    let n = lines::for_each_line(path, chunk, |line| {
+        match claude::parse_line(
+            line.bytes,
+            line.unterminated,
+            chunk.file,
+            line.index,
+            &mut o.links,
+        ) {
+            claude::Outcome::Call(c) => o.calls.push(*c),
+            claude::Outcome::Ignored => o.ignored += 1,
+            claude::Outcome::Rejected(reason, detail) => {
+                o.rejects.push((line.index, reason, detail))
+            }
+            claude::Outcome::Incomplete => o.incomplete += 1,
+        }
+    })?;
+    o.lines = n;
+    Ok(o)
+}
+
+/// Default workflow label of a Claude Code call: `claude-code-ci` for the headless / SDK /
+/// GitHub Action entrypoints, `claude-code` otherwise (config rules refine this).
+fn claude_workflow(entrypoint: Option<&str>) -> &'static str {
+    match entrypoint {
+        Some(e) if e.starts_with("sdk") || e.contains("action") => "claude-code-ci",
+        _ => "claude-code",
+    }
+}
+
+fn claude_record(
+    c: claude::ClaudeCall,
+    path_session: Option<String>,
+    project: Option<String>,
+) -> UsageRecord {
+    let record_id = match &c.message_id {
+        Some(m) => record::record_id(&["claude_code", m, c.request_id.as_deref().unwrap_or("")]),
+        None => record::record_id(&[
+            "claude_code",
+            c.session_id
+                .as_deref()
+                .or(path_session.as_deref())
+                .unwrap_or(""),
+            &c.ts.to_string(),
+            &c.model_raw,
+            &token_key(&c.tokens),
+        ]),
+    };
+    UsageRecord {
+        record_id,
+        ts: c.ts,
+        ts_end: None,
+        source: SourceKind::ClaudeCode,
+        provider: "anthropic".into(),
+        model: c.model_raw.clone(),
+        model_raw: c.model_raw,
+        tokens: c.tokens,
+        reasoning_tokens: c.reasoning,
+        requests: 1,
+        cost: None,
+        cost_basis: None,
+        session_id: c.session_id.or(path_session),
+        request_id: c.request_id,
+        actor: None,
+        api_key_id: None,
+        workspace: None,
+        project,
+        repo: None,
+        branch: c.branch,
+        cwd: c.cwd,
+        machine: None,
+        workflow: Some(claude_workflow(c.entrypoint.as_deref()).into()),
+        tags: None,
+        origin: Origin {
+            file: c.file,
+            line: c.line,
+        },
+        git_remote: None,
+        entrypoint: c.entrypoint,
+        agent_version: c.version,
+        is_sidechain: c.is_sidechain,
+        fast: c.fast,
+        long_context: false,
+    }
+}
+
+fn codex_record(
+    f: &codex::CodexFile,
+    e: &codex::TokenEvent,
+    usage: &codex::CodexUsage,
+    path: &Path,
+) -> UsageRecord {
+    let session = f
+        .session_id
+        .clone()
+        .or_else(|| codex::session_from_name(path));
+    let model = e
+        .model
+        .clone()
+        .unwrap_or_else(|| CODEX_FALLBACK_MODEL.to_string());
+    let cumulative = e
+        .total
+        .map_or(String::new(), |t| t.total_tokens.to_string());
+    let record_id = record::record_id(&[
+        "codex",
+        session.as_deref().unwrap_or(""),
+        &e.ts.to_string(),
+        &cumulative,
+        &token_key(&usage.tokens()),
+    ]);
+    let workflow = match f.originator.as_deref() {
+        Some("codex_exec") => "codex-ci",
+        _ => "codex",
+    };
+    UsageRecord {
+        record_id,
+        ts: e.ts,
+        ts_end: None,
+        source: SourceKind::Codex,
+        provider: f.model_provider.clone().unwrap_or_else(|| "openai".into()),
+        model: model.clone(),
+        model_raw: model,
+        tokens: usage.tokens(),
+        reasoning_tokens: usage.reasoning_output_tokens,
+        requests: 1,
+        cost: None,
+        cost_basis: None,
+        session_id: session,
+        request_id: None,
+        actor: None,
+        api_key_id: None,
+        workspace: None,
+        project: f.cwd.clone(),
+        repo: None,
+        branch: f.git_branch.clone(),
+        cwd: e.cwd.clone().or_else(|| f.cwd.clone()),
+        machine: None,
+        workflow: Some(workflow.into()),
+        tags: None,
+        origin: Origin {
+            file: f.file,
+            line: e.line,
+        },
+        git_remote: f.git_remote.clone(),
+        entrypoint: f.originator.clone(),
+        agent_version: f.cli_version.clone(),
+        is_sidechain: f.parent_id.is_some(),
+        fast: false,
+        long_context: false,
+    }
+}
+
+/// Prices every record without a cost: resolves each distinct model name once, prices at
+/// the UTC day of the call, and collects unpriced models and loose name matches.
+fn price_records(records: &mut [UsageRecord], prices: &PriceTable, out: &mut Ingested) {
+    let mut resolved: HashMap<String, Option<Resolved>> = HashMap::new();
+    for r in records.iter() {
+        resolved
+            .entry(r.model_raw.clone())
+            .or_insert_with(|| prices.resolve(&r.model_raw));
+    }
+    records.par_iter_mut().for_each(|r| {
+        if r.cost.is_some() {
+            return;
+        }
+        let Some(res) = resolved.get(&r.model_raw).cloned().flatten() else {
+            return;
+        };
+        let m = &prices.models[res.model];
+        let day = DateTime::from_timestamp_micros(r.ts)
+            .map(|t| t.date_naive())
+            .unwrap_or_default();
+        let p = prices.price(res.model, day, &r.tokens, r.fast, ServiceTier::Standard);
+        r.cost = Some(p.cost_nano);
+        r.cost_basis = Some(CostBasis::Estimated);
+        r.long_context = p.long_context;
+        r.model = m.id.clone();
+        r.provider = m.provider.clone();
+    });
+    let mut unpriced: BTreeMap<String, Unpriced> = BTreeMap::new();
+    let mut loose: BTreeMap<String, LooseMatch> = BTreeMap::new();
+    for r in records.iter() {
+        match resolved.get(&r.model_raw).and_then(Option::as_ref) {
+            None => {
+                let u = unpriced.entry(r.model_raw.clone()).or_insert(Unpriced {
+                    model: r.model_raw.clone(),
+                    requests: 0,
+                    tokens: 0,
+                });
+                u.requests += r.requests;
+                u.tokens += total_tokens(r);
+            }
+            Some(res) if matches!(res.how, MatchKind::Contains(_) | MatchKind::Normalized) => {
+                let l = loose.entry(r.model_raw.clone()).or_insert(LooseMatch {
+                    raw: r.model_raw.clone(),
+                    model: prices.models[res.model].id.clone(),
+                    how: res.how.clone(),
+                    requests: 0,
+                });
+                l.requests += r.requests;
+            }
+            Some(_) => {}
+        }
+    }
+    out.unpriced = unpriced.into_values().collect();
+    out.loose_matches = loose.into_values().collect();
+}
+
+/// Token counts as a stable key part (part of the record-id format: never change it).
+fn token_key(t: &crate::pricing::Tokens) -> String {
+    format!(
+        "{}/{}/{}/{}/{}/{}",
+        t.input, t.output, t.cache_read, t.cache_write_5m, t.cache_write_1h, t.web_search_requests
+    )
+}
+
+/// Input + output + cache reads + cache writes.
+pub fn total_tokens(r: &UsageRecord) -> u64 {
+    r.tokens.prompt().saturating_add(r.tokens.output)
+}

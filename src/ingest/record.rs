@@ -1,0 +1,179 @@
+//! The normalized unit every source produces: one [`UsageRecord`] per priced unit (an API
+//! call for agent logs), plus the side records parsers find on the way ([`CommitLink`],
+//! [`Reject`]). Column names and meanings follow SPEC §4 and docs/schema.md; prompt and
+//! response text never enters these types.
+
+use std::fmt;
+
+use crate::pricing::Tokens;
+
+/// Which parser produced a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SourceKind {
+    ClaudeCode,
+    Codex,
+}
+
+impl SourceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::ClaudeCode => "claude_code",
+            SourceKind::Codex => "codex",
+        }
+    }
+
+    /// Human label used in messages.
+    pub fn label(self) -> &'static str {
+        match self {
+            SourceKind::ClaudeCode => "Claude Code transcripts",
+            SourceKind::Codex => "Codex sessions",
+        }
+    }
+}
+
+/// Provenance: file (index into the run's file table) and 1-based line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Origin {
+    pub file: u32,
+    pub line: u64,
+}
+
+/// Whether a record's cost is what a provider billed, costper's estimate from tokens, or an
+/// estimate scaled to a bill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CostBasis {
+    Billed,
+    Estimated,
+    Reconciled,
+}
+
+impl CostBasis {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CostBasis::Billed => "billed",
+            CostBasis::Estimated => "estimated",
+            CostBasis::Reconciled => "reconciled",
+        }
+    }
+}
+
+/// One priced unit of usage.
+#[derive(Debug, Clone)]
+pub struct UsageRecord {
+    /// Stable id derived from the source's natural key (hex of a 128-bit xxh3).
+    pub record_id: String,
+    /// Start (or call time), microseconds since the Unix epoch, UTC.
+    pub ts: i64,
+    /// Bucket end for aggregated sources; `None` for calls.
+    pub ts_end: Option<i64>,
+    pub source: SourceKind,
+    /// `anthropic`, `openai`, `google`, … (from the price table, else from the model name).
+    pub provider: String,
+    /// Canonical model id when the model is priced, else the raw name.
+    pub model: String,
+    pub model_raw: String,
+    pub tokens: Tokens,
+    /// Reasoning/thinking tokens; informational, already part of `tokens.output`.
+    pub reasoning_tokens: u64,
+    pub requests: u64,
+    /// nano-USD; `None` = unpriced (unknown model) — never a silent zero.
+    pub cost: Option<i64>,
+    pub cost_basis: Option<CostBasis>,
+    pub session_id: Option<String>,
+    pub request_id: Option<String>,
+    pub actor: Option<String>,
+    pub api_key_id: Option<String>,
+    pub workspace: Option<String>,
+    pub project: Option<String>,
+    pub repo: Option<String>,
+    pub branch: Option<String>,
+    pub cwd: Option<String>,
+    pub machine: Option<String>,
+    pub workflow: Option<String>,
+    pub tags: Option<String>,
+    pub origin: Origin,
+    /// Git remote the session ran against (Codex `session_meta.git.repository_url`).
+    pub git_remote: Option<String>,
+    /// Claude Code `entrypoint` (`cli`, `sdk-cli`, `claude-vscode`, …).
+    pub entrypoint: Option<String>,
+    /// Agent version (Claude Code `version`, Codex `cli_version`).
+    pub agent_version: Option<String>,
+    pub is_sidechain: bool,
+    pub fast: bool,
+    pub long_context: bool,
+}
+
+/// A commit a session made, seen in tool output (`[branch abc1234] subject`). Only the
+/// branch and the abbreviated sha are kept, never the subject or any other text.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CommitLink {
+    pub source: SourceKind,
+    pub session_id: String,
+    pub ts: i64,
+    pub sha: String,
+    pub branch: String,
+    pub cwd: Option<String>,
+    pub origin: Origin,
+}
+
+/// Why an input line was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RejectReason {
+    /// Not a complete JSON object line.
+    NotJson,
+    /// JSON that does not have the expected shape or types.
+    InvalidJson,
+    MissingTimestamp,
+    InvalidTimestamp,
+    MissingModel,
+}
+
+impl RejectReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RejectReason::NotJson => "not_json",
+            RejectReason::InvalidJson => "invalid_json",
+            RejectReason::MissingTimestamp => "missing_timestamp",
+            RejectReason::InvalidTimestamp => "invalid_timestamp",
+            RejectReason::MissingModel => "missing_model",
+        }
+    }
+}
+
+impl fmt::Display for RejectReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A refused input line, with enough detail to find and fix it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Reject {
+    pub origin: Origin,
+    pub reason: RejectReason,
+    pub detail: String,
+}
+
+/// Stable record id from a natural key.
+pub fn record_id(parts: &[&str]) -> String {
+    let mut buf = Vec::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
+    for p in parts {
+        buf.extend_from_slice(p.as_bytes());
+        buf.push(0);
+    }
+    format!("{:032x}", xxhash_rust::xxh3::xxh3_128(&buf))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_ids_are_stable_and_separator_safe() {
+        // A fixed value: the id is part of the archive format and must never change.
+        // (independently: python3 -c "import xxhash; print(xxhash.xxh3_128_hexdigest(b'a\\x00b\\x00'))")
+        assert_eq!(record_id(&["a", "b"]), "b061d902c67ac49e07b999952ccfc0e4");
+        assert_ne!(record_id(&["ab", ""]), record_id(&["a", "b"]));
+        assert_eq!(record_id(&["claude_code", "msg_1", "req_1"]).len(), 32);
+    }
+}

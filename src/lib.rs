@@ -1,0 +1,58 @@
+//! costper: cost per merged PR, per workflow and per model from AI agent logs, provider
+//! billing exports and git history.
+//!
+//! [`run`] executes a parsed command line. Data flows one way: [`ingest`] finds and parses
+//! inputs into normalized records (priced by [`pricing`], money in [`money`]), builds the
+//! polars `usage` table, [`report::frame`] aggregates it, and a [`report::Render`] writes
+//! the result. Commands live in [`commands`], one file each.
+
+pub mod cli;
+pub mod commands;
+pub mod ingest;
+pub mod money;
+pub mod pricing;
+pub mod report;
+
+pub use cli::Cli;
+
+/// How a successful run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    Success,
+    /// A `check` threshold was breached (exit code 3).
+    Breach,
+}
+
+impl ExitStatus {
+    pub fn code(self) -> u8 {
+        match self {
+            ExitStatus::Success => 0,
+            ExitStatus::Breach => 3,
+        }
+    }
+}
+
+/// A command-line problem found after parsing (exit code 2, like clap's own errors).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
+    if let Some(n) = cli.global.threads {
+        if n == 0 {
+            return Err(UsageError("--threads must be at least 1".into()).into());
+        }
+        // Fails only if a pool already exists (a second run in one process): keep that one.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global();
+    }
+    let ctx = commands::Ctx::new(cli.global);
+    match cli.command {
+        cli::Command::Usage(a) => commands::usage::run(&ctx, &a),
+        cli::Command::Sources(a) => commands::sources::run(&ctx, &a),
+        cli::Command::Prices(a) => commands::prices::run(&ctx, &a),
+        cli::Command::Demo(a) => commands::demo::run(&ctx, &a),
+    }
+}

@@ -1,0 +1,10 @@
+//! The single integration-test binary: every test runs the real `costper` executable
+//! (it never links the library, so it builds and links fast).
+
+mod common;
+mod demo;
+mod errors;
+mod prices;
+mod privacy;
+mod sources;
+mod usage;
