@@ -2,6 +2,8 @@
 //! ignored, rejected, incomplete, date range, cost — or, with `--rejected`, every refused line
 //! with its file, line and reason. Covers everything read, whatever `--since/--until` say.
 
+use std::collections::BTreeMap;
+
 use anyhow::Result;
 
 use super::Ctx;
@@ -35,6 +37,7 @@ pub fn sources_table(ing: &Ingested) -> Table {
         Col::new("duplicates", "Duplicates"),
         Col::new("ignored", "Ignored"),
         Col::new("rejected", "Rejected"),
+        Col::optional("rejected_reasons", "Rejected by reason"),
         Col::optional("incomplete", "Incomplete"),
         Col::new("first_ts", "First"),
         Col::new("last_ts", "Last"),
@@ -42,10 +45,17 @@ pub fn sources_table(ing: &Ingested) -> Table {
         Col::new("currency", "Currency"),
         Col::optional("unpriced_requests", "Unpriced calls"),
     ];
+    // rejections per input root and reason
+    let mut reasons: Vec<BTreeMap<&str, u64>> = vec![BTreeMap::new(); ing.sources.len()];
+    for r in &ing.rejects {
+        let root = ing.root_of(r.origin);
+        *reasons[root].entry(r.reason.as_str()).or_default() += 1;
+    }
     let rows = ing
         .sources
         .iter()
-        .map(|s| {
+        .zip(&reasons)
+        .map(|(s, reasons)| {
             let found_by = match &s.origin {
                 RootOrigin::Flag => "flag".to_string(),
                 RootOrigin::Env(v) => format!("env {v}"),
@@ -61,6 +71,7 @@ pub fn sources_table(ing: &Ingested) -> Table {
                 Value::int(s.duplicates),
                 Value::int(s.ignored),
                 Value::int(s.rejected),
+                Value::List(reasons.iter().map(|(r, n)| format!("{r}: {n}")).collect()),
                 Value::int(s.incomplete),
                 Value::opt_ts(s.first_ts),
                 Value::opt_ts(s.last_ts),

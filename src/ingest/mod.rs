@@ -74,6 +74,8 @@ pub struct LooseMatch {
 #[derive(Debug, Default)]
 pub struct Ingested {
     pub files: Vec<PathBuf>,
+    /// For each file, the index of its input root in `sources`.
+    pub file_root: Vec<usize>,
     pub records: Vec<UsageRecord>,
     pub commit_links: Vec<CommitLink>,
     pub sources: Vec<SourceStats>,
@@ -93,6 +95,11 @@ impl Ingested {
     /// The display path of a record's file.
     pub fn path_of(&self, origin: Origin) -> &Path {
         &self.files[origin.file as usize]
+    }
+
+    /// The index (into `sources`) of the input root a file belongs to.
+    pub fn root_of(&self, origin: Origin) -> usize {
+        self.file_root[origin.file as usize]
     }
 }
 
@@ -370,6 +377,7 @@ pub fn load(opts: &LoadOptions, prices: &PriceTable) -> Result<Ingested> {
             .cmp(&(&paths[b.origin.file as usize], b.origin.line))
     });
     out.records = records;
+    out.file_root = file_root;
     Ok(out)
 }
 
