@@ -19,8 +19,9 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::LazyLock;
 
-use memchr::memmem;
+use memchr::memmem::Finder;
 use serde::Deserialize;
 
 use super::record::RejectReason;
@@ -187,6 +188,11 @@ fn nonempty(s: Option<Cow<'_, str>>) -> Option<String> {
     s.filter(|v| !v.is_empty()).map(Cow::into_owned)
 }
 
+// Prefilters, built once (a searcher per call would cost more than the search on short lines).
+static USAGE_KEY: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\"usage\""));
+static TOOL_RESULT: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"tool_use_id"));
+static TOOL_USE_RESULT: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"toolUseResult"));
+
 /// Classifies one line. `links` receives any commit links found on it.
 pub fn parse_line(
     raw: &[u8],
@@ -213,9 +219,8 @@ pub fn parse_line(
             "not a complete JSON object (truncated or corrupted line)".into(),
         );
     }
-    if memmem::find(bytes, b"\"usage\"").is_none() {
-        if (memmem::find(bytes, b"tool_use_id").is_some()
-            || memmem::find(bytes, b"toolUseResult").is_some())
+    if USAGE_KEY.find(bytes).is_none() {
+        if (TOOL_RESULT.find(bytes).is_some() || TOOL_USE_RESULT.find(bytes).is_some())
             && let found @ [_, ..] = find_commit_links(bytes).as_slice()
         {
             // the envelope only: message content is skipped like on usage lines

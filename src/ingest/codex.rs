@@ -23,8 +23,9 @@ use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 use std::path::Path;
+use std::sync::LazyLock;
 
-use memchr::memmem;
+use memchr::memmem::Finder;
 use serde::Deserialize;
 
 use super::claude::{RawLink, find_commit_links, json_error, parse_ts};
@@ -191,6 +192,17 @@ fn owned(s: Option<Cow<'_, str>>) -> Option<String> {
     s.filter(|v| !v.is_empty()).map(Cow::into_owned)
 }
 
+static SESSION_META: LazyLock<Finder<'static>> =
+    LazyLock::new(|| Finder::new(br#""type":"session_meta""#));
+static TURN_CONTEXT: LazyLock<Finder<'static>> =
+    LazyLock::new(|| Finder::new(br#""type":"turn_context""#));
+static TOKEN_COUNT: LazyLock<Finder<'static>> =
+    LazyLock::new(|| Finder::new(br#""type":"token_count""#));
+static EVENT_MSG: LazyLock<Finder<'static>> =
+    LazyLock::new(|| Finder::new(br#""type":"event_msg""#));
+static FUNCTION_OUTPUT: LazyLock<Finder<'static>> =
+    LazyLock::new(|| Finder::new(b"function_call_output"));
+
 /// Reads one rollout file.
 pub fn read_file(path: &Path, file: u32) -> io::Result<CodexFile> {
     let mut reader = BufReader::with_capacity(256 << 10, File::open(path)?);
@@ -229,7 +241,7 @@ pub fn read_file(path: &Path, file: u32) -> io::Result<CodexFile> {
             );
             continue;
         }
-        if memmem::find(bytes, br#""type":"session_meta""#).is_some() {
+        if SESSION_META.find(bytes).is_some() {
             match serde_json::from_slice::<MetaLine<'_>>(bytes) {
                 Ok(MetaLine { payload: Some(p) }) => {
                     if out.session_id.is_none() {
@@ -265,7 +277,7 @@ pub fn read_file(path: &Path, file: u32) -> io::Result<CodexFile> {
             }
             continue;
         }
-        if memmem::find(bytes, br#""type":"turn_context""#).is_some() {
+        if TURN_CONTEXT.find(bytes).is_some() {
             match serde_json::from_slice::<TurnLine<'_>>(bytes) {
                 Ok(t) => {
                     if let Some(p) = t.payload {
@@ -282,9 +294,7 @@ pub fn read_file(path: &Path, file: u32) -> io::Result<CodexFile> {
             }
             continue;
         }
-        if memmem::find(bytes, br#""type":"token_count""#).is_some()
-            && memmem::find(bytes, br#""type":"event_msg""#).is_some()
-        {
+        if TOKEN_COUNT.find(bytes).is_some() && EVENT_MSG.find(bytes).is_some() {
             let parsed = match serde_json::from_slice::<TokenLine<'_>>(bytes) {
                 Ok(t) => t,
                 Err(e) => {
@@ -336,7 +346,7 @@ pub fn read_file(path: &Path, file: u32) -> io::Result<CodexFile> {
             });
             continue;
         }
-        if memmem::find(bytes, b"function_call_output").is_some() {
+        if FUNCTION_OUTPUT.find(bytes).is_some() {
             for (branch, sha) in find_commit_links(bytes) {
                 let ts = serde_json::from_slice::<TokenLine<'_>>(bytes)
                     .ok()
@@ -352,6 +362,9 @@ pub fn read_file(path: &Path, file: u32) -> io::Result<CodexFile> {
             }
         }
         out.ignored += 1;
+    }
+    for l in &mut out.links {
+        l.session_id.clone_from(&out.session_id);
     }
     Ok(out)
 }

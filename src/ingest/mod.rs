@@ -150,6 +150,14 @@ pub fn load(opts: &LoadOptions, prices: &PriceTable) -> Result<Ingested> {
     let paths: Vec<String> = out.files.iter().map(|p| p.display().to_string()).collect();
     let path_refs: Vec<&str> = paths.iter().map(String::as_str).collect();
     let kind_of = |i: usize| found.roots[file_root[i]].kind;
+    let roots: Vec<&Path> = found.roots.iter().map(|r| r.path.as_path()).collect();
+    // (project directory name, session id) implied by each Claude transcript's path
+    let claude_parts: Vec<(Option<String>, Option<String>)> = (0..out.files.len())
+        .map(|i| match kind_of(i) {
+            SourceKind::ClaudeCode => claude::path_parts(roots[file_root[i]], &out.files[i]),
+            SourceKind::Codex => (None, None),
+        })
+        .collect();
 
     let mut per_file = vec![FileTally::default(); out.files.len()];
     let mut records = Vec::new();
@@ -224,7 +232,6 @@ pub fn load(opts: &LoadOptions, prices: &PriceTable) -> Result<Ingested> {
             }
         }
         let keep = claude::dedup(&calls, &path_refs);
-        let roots: Vec<&Path> = found.roots.iter().map(|r| r.path.as_path()).collect();
         let mut project_cache: HashMap<(Option<String>, Option<String>), Option<String>> =
             HashMap::new();
         for (c, kept) in calls.into_iter().zip(keep) {
@@ -234,12 +241,12 @@ pub fn load(opts: &LoadOptions, prices: &PriceTable) -> Result<Ingested> {
                 continue;
             }
             per_file[f].accepted += 1;
-            let (slug, path_session) = claude::path_parts(roots[file_root[f]], &out.files[f]);
+            let (slug, path_session) = &claude_parts[f];
             let project = project_cache
                 .entry((slug.clone(), c.cwd.clone()))
                 .or_insert_with(|| claude::project_of(slug.as_deref(), c.cwd.as_deref()))
                 .clone();
-            records.push(claude_record(c, path_session, project));
+            records.push(claude_record(c, path_session.clone(), project));
         }
     }
 
@@ -294,28 +301,17 @@ pub fn load(opts: &LoadOptions, prices: &PriceTable) -> Result<Ingested> {
             }
             records.push(codex_record(f, e, &call.usage, &out.files[f.file as usize]));
         }
-        // session ids for Codex links
-        for (fi, l) in links.iter_mut() {
-            if kind_of(*fi) == SourceKind::Codex && l.session_id.is_none() {
-                l.session_id = files
-                    .iter()
-                    .find(|f| f.file as usize == *fi)
-                    .and_then(|f| f.session_id.clone())
-                    .or_else(|| codex::session_from_name(&out.files[*fi]));
-            }
-        }
     }
 
     price_records(&mut records, prices, &mut out);
     records.sort_by(|a, b| a.ts.cmp(&b.ts).then_with(|| a.record_id.cmp(&b.record_id)));
 
     // Commit links: one per (source, session, sha), earliest sighting.
-    let roots: Vec<&Path> = found.roots.iter().map(|r| r.path.as_path()).collect();
     let mut by_key: BTreeMap<(SourceKind, String, String), CommitLink> = BTreeMap::new();
     for (f, l) in links {
         let kind = kind_of(f);
         let session = l.session_id.clone().or_else(|| match kind {
-            SourceKind::ClaudeCode => claude::path_parts(roots[file_root[f]], &out.files[f]).1,
+            SourceKind::ClaudeCode => claude_parts[f].1.clone(),
             SourceKind::Codex => codex::session_from_name(&out.files[f]),
         });
         let Some(session) = session else { continue };
