@@ -44,6 +44,13 @@ impl Diag {
             eprintln!("note: {msg}");
         }
     }
+
+    /// Phase timings, shown with `-vv`.
+    pub fn timing(&self, phase: &str, t: std::time::Duration) {
+        if !self.quiet && self.verbose > 1 {
+            eprintln!("timing: {phase}: {:.3}s", t.as_secs_f64());
+        }
+    }
 }
 
 /// Everything a command needs from the global options.
@@ -86,6 +93,9 @@ impl Ctx {
                 .and_then(|v| v.parse().ok()),
         };
         let ing = ingest::load(&opts, prices)?;
+        for (phase, t) in &ing.timings {
+            self.diag.timing(phase, *t);
+        }
         self.report_ingest(&ing)?;
         Ok(ing)
     }

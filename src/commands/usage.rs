@@ -8,8 +8,8 @@ use anyhow::Result;
 use super::Ctx;
 use crate::ExitStatus;
 use crate::cli::UsageArgs;
-use crate::ingest::frame::usage_frame;
-use crate::report::frame::{UsageDim, UsageQuery, usage_view};
+use crate::ingest::frame::usage_frame_columns;
+use crate::report::frame::{USAGE_VIEW_COLUMNS, UsageDim, UsageQuery, usage_view};
 use crate::report::{Col, Doc, Table, Value};
 
 pub fn run(ctx: &Ctx, args: &UsageArgs) -> Result<ExitStatus> {
@@ -32,7 +32,10 @@ pub fn usage_table(
             dims.push(d);
         }
     }
-    let df = usage_frame(ing)?;
+    let clock = std::time::Instant::now();
+    let df = usage_frame_columns(ing, USAGE_VIEW_COLUMNS)?;
+    ctx.diag.timing("usage frame", clock.elapsed());
+    let clock = std::time::Instant::now();
     let q = UsageQuery {
         dims: dims.clone(),
         tz: ctx.args.tz.clone(),
@@ -40,6 +43,7 @@ pub fn usage_table(
         until: ctx.args.until,
     };
     let mut table = usage_view(&df, &q)?;
+    ctx.diag.timing("aggregate", clock.elapsed());
     if dims.contains(&UsageDim::Session) {
         add_commits(&mut table, ing);
     }
@@ -65,7 +69,7 @@ fn add_commits(table: &mut Table, ing: &crate::ingest::Ingested) {
     let mut by_session: HashMap<&str, Vec<String>> = HashMap::new();
     for l in &ing.commit_links {
         by_session
-            .entry(l.session_id.as_str())
+            .entry(&*l.session_id)
             .or_default()
             .push(l.sha.clone());
     }

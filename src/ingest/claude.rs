@@ -1,50 +1,56 @@
 //! Claude Code transcripts (`projects/<slug>/<session>.jsonl`, subagents in
 //! `<session>/subagents/agent-*.jsonl`).
 //!
-//! Per line, cheapest test first: a line that is not a `{…}` object is rejected; a line
-//! without the bytes `"usage"` is never deserialized (only scanned for a commit link when it
-//! carries a tool result); a usage line is deserialized into borrowed structs that name only
-//! the fields costper keeps, so `message.content`, `toolUseResult` and thinking blocks are
-//! skipped by the JSON scanner without being allocated. Only `type: "assistant"` lines with a
-//! `message.usage` are calls; `<synthetic>` messages are not API calls.
+//! Every line is *skimmed*, not parsed: [`members`] walks the JSON structure, jumping over
+//! string bodies with SIMD `memchr2` (only `"` and `\` matter inside a string) and over nested
+//! values by bracket depth, and hands back raw slices of the values costper keeps. Only those
+//! small values (ids, model, `usage`, cwd, branch…) are decoded, with serde; `message.content`,
+//! `toolUseResult` and thinking blocks — nearly all the bytes — are never decoded or allocated.
+//! A line that is not a complete JSON object is rejected. Only `type: "assistant"` lines with
+//! a `message.usage` are calls; `<synthetic>` messages are not API calls; `user` lines are
+//! scanned for `git commit` output (commit links).
 //!
 //! Dedup ([`dedup`]): Claude Code writes one line per content block, each repeating the
 //! response's `message.id`, `requestId` and (growing) `usage`. Lines with the same
 //! (`message.id`, `requestId`) are one call: the kept line is a main-chain line over a
 //! sidechain line, then the largest token total, then one that records `speed`, then the
 //! smallest (path, line) — a total order, so the result never depends on file or thread
-//! order. A sidechain line whose `message.id` also appears under another `requestId` is a
-//! `/btw` replay of that message and is dropped. Lines without `message.id` are never merged.
+//! order, and each chunk can drop its own losers first ([`best_per_key`]). A sidechain line
+//! whose `message.id` also appears under another `requestId` is a `/btw` replay of that
+//! message and is dropped. Lines without `message.id` are never merged.
 
+use foldhash::{HashMap, HashMapExt, HashSet};
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::path::Path;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use memchr::memmem::Finder;
+
 use serde::Deserialize;
 
 use super::record::RejectReason;
+use super::skim::{self, Skim, bool_value, serde_message, str_value};
 use crate::pricing::Tokens;
 
-/// One API call as read from a transcript line (before dedup and pricing).
+/// One API call as read from a transcript line (before dedup and pricing). Strings repeated
+/// across lines share one allocation per chunk ([`Interner`]).
 #[derive(Debug, Clone)]
 pub struct ClaudeCall {
-    pub message_id: Option<String>,
-    pub request_id: Option<String>,
+    pub message_id: Option<Box<str>>,
+    pub request_id: Option<Box<str>>,
     pub is_sidechain: bool,
     pub has_speed: bool,
     pub fast: bool,
     pub ts: i64,
-    pub model_raw: String,
+    pub model_raw: Arc<str>,
     pub tokens: Tokens,
     pub cache_creation_total: u64,
     pub reasoning: u64,
-    pub session_id: Option<String>,
-    pub cwd: Option<String>,
-    pub branch: Option<String>,
-    pub version: Option<String>,
-    pub entrypoint: Option<String>,
+    pub session_id: Option<Arc<str>>,
+    pub cwd: Option<Arc<str>>,
+    pub branch: Option<Arc<str>>,
+    pub version: Option<Arc<str>>,
+    pub entrypoint: Option<Arc<str>>,
     /// File index and line (absolute once chunks are merged).
     pub file: u32,
     pub line: u64,
@@ -63,9 +69,9 @@ impl ClaudeCall {
 /// A commit seen in tool output, before its line number is final.
 #[derive(Debug, Clone)]
 pub struct RawLink {
-    pub session_id: Option<String>,
+    pub session_id: Option<Arc<str>>,
     pub ts: Option<i64>,
-    pub cwd: Option<String>,
+    pub cwd: Option<Arc<str>>,
     pub branch: String,
     pub sha: String,
     pub line: u64,
@@ -81,38 +87,19 @@ pub enum Outcome {
     Incomplete,
 }
 
-#[derive(Deserialize)]
-struct Line<'a> {
-    #[serde(rename = "type", borrow, default)]
-    kind: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    timestamp: Option<Cow<'a, str>>,
-    #[serde(rename = "sessionId", borrow, default)]
-    session_id: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    cwd: Option<Cow<'a, str>>,
-    #[serde(rename = "gitBranch", borrow, default)]
-    git_branch: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    version: Option<Cow<'a, str>>,
-    #[serde(rename = "isSidechain", default)]
-    is_sidechain: Option<bool>,
-    #[serde(rename = "requestId", borrow, default)]
-    request_id: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    entrypoint: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    message: Option<Message<'a>>,
-}
+/// Shares repeated strings (session id, cwd, branch, version, model) within a chunk.
+#[derive(Debug, Default)]
+pub struct Interner(HashSet<Arc<str>>);
 
-#[derive(Deserialize)]
-struct Message<'a> {
-    #[serde(borrow, default)]
-    id: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    model: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    usage: Option<Usage<'a>>,
+impl Interner {
+    pub fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some(a) = self.0.get(s) {
+            return a.clone();
+        }
+        let a: Arc<str> = Arc::from(s);
+        self.0.insert(a.clone());
+        a
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -155,14 +142,38 @@ struct OutputDetails {
     thinking_tokens: Option<u64>,
 }
 
-/// A JSON error without serde's "at line 1 column N" (the line is the file line we report).
-pub fn json_error(e: &serde_json::Error) -> String {
-    let msg = e.to_string();
-    let msg = match msg.rfind(" at line ") {
-        Some(i) => msg[..i].to_string(),
-        None => msg,
-    };
-    format!("{msg} (column {})", e.column())
+/// The raw values of the top-level keys costper reads.
+#[derive(Default)]
+struct Top<'a> {
+    kind: Option<&'a [u8]>,
+    timestamp: Option<&'a [u8]>,
+    session_id: Option<&'a [u8]>,
+    cwd: Option<&'a [u8]>,
+    git_branch: Option<&'a [u8]>,
+    version: Option<&'a [u8]>,
+    is_sidechain: Option<&'a [u8]>,
+    request_id: Option<&'a [u8]>,
+    entrypoint: Option<&'a [u8]>,
+    message: Option<&'a [u8]>,
+}
+
+impl<'a> Top<'a> {
+    fn set(&mut self, key: &[u8], value: &'a [u8]) {
+        let slot = match key {
+            b"type" => &mut self.kind,
+            b"timestamp" => &mut self.timestamp,
+            b"sessionId" => &mut self.session_id,
+            b"cwd" => &mut self.cwd,
+            b"gitBranch" => &mut self.git_branch,
+            b"version" => &mut self.version,
+            b"isSidechain" => &mut self.is_sidechain,
+            b"requestId" => &mut self.request_id,
+            b"entrypoint" => &mut self.entrypoint,
+            b"message" => &mut self.message,
+            _ => return,
+        };
+        *slot = Some(value);
+    }
 }
 
 /// Parses an RFC 3339 timestamp into microseconds since the epoch (UTC).
@@ -184,14 +195,15 @@ fn trim(bytes: &[u8]) -> &[u8] {
     &bytes[start..end]
 }
 
-fn nonempty(s: Option<Cow<'_, str>>) -> Option<String> {
-    s.filter(|v| !v.is_empty()).map(Cow::into_owned)
+/// A string field as a shared, non-empty string.
+fn text(v: Option<&[u8]>, field: &str, strings: &mut Interner) -> Result<Option<Arc<str>>, String> {
+    match v {
+        None => Ok(None),
+        Some(v) => Ok(str_value(v, field)?
+            .filter(|s| !s.is_empty())
+            .map(|s| strings.get(&s))),
+    }
 }
-
-// Prefilters, built once (a searcher per call would cost more than the search on short lines).
-static USAGE_KEY: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\"usage\""));
-static TOOL_RESULT: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"tool_use_id"));
-static TOOL_USE_RESULT: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"toolUseResult"));
 
 /// Classifies one line. `links` receives any commit links found on it.
 pub fn parse_line(
@@ -199,6 +211,7 @@ pub fn parse_line(
     unterminated: bool,
     file: u32,
     line: u64,
+    strings: &mut Interner,
     links: &mut Vec<RawLink>,
 ) -> Outcome {
     let bytes = trim(raw);
@@ -213,79 +226,125 @@ pub fn parse_line(
             Outcome::Rejected(reason, detail)
         }
     };
-    if bytes[0] != b'{' || bytes[bytes.len() - 1] != b'}' {
-        return reject(
-            RejectReason::NotJson,
-            "not a complete JSON object (truncated or corrupted line)".into(),
-        );
-    }
-    if USAGE_KEY.find(bytes).is_none() {
-        if (TOOL_RESULT.find(bytes).is_some() || TOOL_USE_RESULT.find(bytes).is_some())
-            && let found @ [_, ..] = find_commit_links(bytes).as_slice()
-        {
-            // the envelope only: message content is skipped like on usage lines
-            let env: Option<Line<'_>> = serde_json::from_slice(bytes).ok();
-            let (session_id, ts, cwd) = match env {
-                Some(e) => (
-                    nonempty(e.session_id),
-                    e.timestamp.as_deref().and_then(parse_ts),
-                    nonempty(e.cwd),
-                ),
-                None => (None, None, None),
-            };
-            for (branch, sha) in found {
-                links.push(RawLink {
-                    session_id: session_id.clone(),
-                    ts,
-                    cwd: cwd.clone(),
-                    branch: branch.clone(),
-                    sha: sha.clone(),
-                    line,
-                });
-            }
-        }
-        return Outcome::Ignored;
-    }
-    let parsed: Line<'_> = match serde_json::from_slice(bytes) {
-        Ok(l) => l,
-        Err(e) => return reject(RejectReason::InvalidJson, json_error(&e)),
-    };
-    if parsed.kind.as_deref() != Some("assistant") {
-        return Outcome::Ignored;
-    }
-    let Some(message) = parsed.message else {
-        return Outcome::Ignored;
-    };
-    let Some(usage) = message.usage else {
-        return Outcome::Ignored;
-    };
-    let model = message.model.filter(|m| !m.is_empty());
-    if model.as_deref() == Some("<synthetic>") {
-        return Outcome::Ignored;
-    }
-    let Some(model) = model else {
-        return Outcome::Rejected(
-            RejectReason::MissingModel,
-            "assistant usage line without message.model".into(),
-        );
-    };
-    let ts = match parsed.timestamp.as_deref() {
-        None => {
-            return Outcome::Rejected(
-                RejectReason::MissingTimestamp,
-                "usage line without a timestamp".into(),
+    let mut top = Top::default();
+    match skim::object(bytes, |k, v| top.set(k, v)) {
+        Ok(()) => {}
+        Err(Skim::Truncated) => {
+            return reject(
+                RejectReason::NotJson,
+                "not a complete JSON object (truncated or corrupted line)".into(),
             );
         }
-        Some(t) => match parse_ts(t) {
-            Some(ts) => ts,
-            None => {
-                return Outcome::Rejected(
-                    RejectReason::InvalidTimestamp,
-                    format!("timestamp `{}` is not RFC 3339", truncate(t, 40)),
-                );
-            }
+        Err(Skim::Syntax(what, at)) => {
+            let reason = if at == 0 {
+                RejectReason::NotJson
+            } else {
+                RejectReason::InvalidJson
+            };
+            return reject(reason, format!("{what} (column {})", at + 1));
+        }
+    }
+    match top.kind {
+        Some(b"\"assistant\"") => match assistant(&top, file, line, strings) {
+            Ok(Some(call)) => Outcome::Call(Box::new(call)),
+            Ok(None) => Outcome::Ignored,
+            Err((reason, detail)) => Outcome::Rejected(reason, detail),
         },
+        Some(b"\"user\"") => {
+            let found = find_commit_links(bytes);
+            if !found.is_empty() {
+                let ts = top
+                    .timestamp
+                    .and_then(|v| str_value(v, "timestamp").ok().flatten())
+                    .and_then(|t| parse_ts(&t));
+                let session_id = text(top.session_id, "sessionId", strings).unwrap_or(None);
+                let cwd = text(top.cwd, "cwd", strings).unwrap_or(None);
+                for (branch, sha) in found {
+                    links.push(RawLink {
+                        session_id: session_id.clone(),
+                        ts,
+                        cwd: cwd.clone(),
+                        branch,
+                        sha,
+                        line,
+                    });
+                }
+            }
+            Outcome::Ignored
+        }
+        _ => Outcome::Ignored,
+    }
+}
+
+/// An assistant line: a call when it has `message.usage` and a real model.
+fn assistant(
+    top: &Top<'_>,
+    file: u32,
+    line: u64,
+    strings: &mut Interner,
+) -> Result<Option<ClaudeCall>, (RejectReason, String)> {
+    let invalid = |detail: String| (RejectReason::InvalidJson, detail);
+    let Some(message) = top.message else {
+        return Ok(None);
     };
+    let (mut id, mut model, mut usage) = (None, None, None);
+    if message != b"null" {
+        skim::members(message, 0, |k, v| match k {
+            b"id" => id = Some(v),
+            b"model" => model = Some(v),
+            b"usage" => usage = Some(v),
+            _ => {}
+        })
+        .map_err(|_| invalid("`message` is not an object".into()))?;
+    }
+    let Some(usage) = usage.filter(|u| *u != b"null") else {
+        return Ok(None);
+    };
+    let model = match model {
+        Some(m) => str_value(m, "message.model").map_err(invalid)?,
+        None => None,
+    };
+    let model = match model.filter(|m| !m.is_empty()) {
+        Some(m) if m == "<synthetic>" => return Ok(None),
+        Some(m) => strings.get(&m),
+        None => {
+            return Err((
+                RejectReason::MissingModel,
+                "assistant usage line without message.model".into(),
+            ));
+        }
+    };
+    let usage: Usage<'_> = serde_json::from_slice(usage)
+        .map_err(|e| invalid(format!("`message.usage`: {}", serde_message(&e))))?;
+    let ts = match top.timestamp {
+        None | Some(b"null") => {
+            return Err((
+                RejectReason::MissingTimestamp,
+                "usage line without a timestamp".into(),
+            ));
+        }
+        Some(v) => {
+            let t = str_value(v, "timestamp")
+                .map_err(invalid)?
+                .unwrap_or_default();
+            parse_ts(&t).ok_or_else(|| {
+                (
+                    RejectReason::InvalidTimestamp,
+                    format!("timestamp `{}` is not RFC 3339", truncate(&t, 40)),
+                )
+            })?
+        }
+    };
+    let owned =
+        |v: Option<&[u8]>, field: &str| -> Result<Option<Box<str>>, (RejectReason, String)> {
+            Ok(match v {
+                Some(v) => str_value(v, field)
+                    .map_err(invalid)?
+                    .filter(|s| !s.is_empty())
+                    .map(|s| s.into_owned().into_boxed_str()),
+                None => None,
+            })
+        };
     let flat_creation = usage.cache_creation_input_tokens.unwrap_or(0);
     let (w5, w1) = match &usage.cache_creation {
         Some(cc) => {
@@ -297,14 +356,19 @@ pub fn parse_line(
         None => (flat_creation, 0),
     };
     let speed = usage.speed.as_deref();
-    Outcome::Call(Box::new(ClaudeCall {
-        message_id: nonempty(message.id),
-        request_id: nonempty(parsed.request_id),
-        is_sidechain: parsed.is_sidechain.unwrap_or(false),
+    Ok(Some(ClaudeCall {
+        message_id: owned(id, "message.id")?,
+        request_id: owned(top.request_id, "requestId")?,
+        is_sidechain: match top.is_sidechain {
+            Some(v) => bool_value(v, "isSidechain")
+                .map_err(invalid)?
+                .unwrap_or(false),
+            None => false,
+        },
         has_speed: speed.is_some(),
         fast: speed == Some("fast"),
         ts,
-        model_raw: model.into_owned(),
+        model_raw: model,
         tokens: Tokens {
             input: usage.input_tokens.unwrap_or(0),
             output: usage.output_tokens.unwrap_or(0),
@@ -321,11 +385,11 @@ pub fn parse_line(
             .output_tokens_details
             .and_then(|d| d.thinking_tokens)
             .unwrap_or(0),
-        session_id: nonempty(parsed.session_id),
-        cwd: nonempty(parsed.cwd),
-        branch: nonempty(parsed.git_branch),
-        version: nonempty(parsed.version),
-        entrypoint: nonempty(parsed.entrypoint),
+        session_id: text(top.session_id, "sessionId", strings).map_err(invalid)?,
+        cwd: text(top.cwd, "cwd", strings).map_err(invalid)?,
+        branch: text(top.git_branch, "gitBranch", strings).map_err(invalid)?,
+        version: text(top.version, "version", strings).map_err(invalid)?,
+        entrypoint: text(top.entrypoint, "entrypoint", strings).map_err(invalid)?,
         file,
         line,
     }))
@@ -343,12 +407,16 @@ fn truncate(s: &str, n: usize) -> String {
 /// or `[detached HEAD <sha>] ` — at the start of a JSON string or right after an escaped
 /// newline, in raw JSON bytes (also inside JSON nested in a string). Returns (branch, sha).
 pub fn find_commit_links(bytes: &[u8]) -> Vec<(String, String)> {
+    // A summary's `[` follows the opening quote of a string or an escaped newline; searching
+    // for those two-byte patterns skips the many other `[` of code in tool output.
+    let mut starts: Vec<usize> = QUOTE_BRACKET
+        .find_iter(bytes)
+        .map(|p| p + 1)
+        .chain(NEWLINE_BRACKET.find_iter(bytes).map(|p| p + 2))
+        .collect();
+    starts.sort_unstable();
     let mut out: Vec<(String, String)> = Vec::new();
-    for p in memchr::memchr_iter(b'[', bytes) {
-        let at_start = p >= 1 && bytes[p - 1] == b'"' || p >= 2 && &bytes[p - 2..p] == b"\\n";
-        if !at_start {
-            continue;
-        }
+    for p in starts {
         if let Some(found) = commit_at(&bytes[p + 1..])
             && !out.contains(&found)
         {
@@ -357,6 +425,9 @@ pub fn find_commit_links(bytes: &[u8]) -> Vec<(String, String)> {
     }
     out
 }
+
+static QUOTE_BRACKET: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\"["));
+static NEWLINE_BRACKET: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\\n["));
 
 fn commit_at(rest: &[u8]) -> Option<(String, String)> {
     let (branch, mut i) = if rest.starts_with(b"detached HEAD ") {
@@ -449,65 +520,74 @@ pub fn project_of(dir_slug: Option<&str>, cwd: Option<&str>) -> Option<String> {
     }
 }
 
-/// Result of dedup: for each input call, whether it is kept.
-pub fn dedup(calls: &[ClaudeCall], paths: &[&str]) -> Vec<bool> {
-    // Preference: main chain, larger total, has speed, then (path, line).
-    let better = |a: usize, b: usize| -> bool {
-        let (x, y) = (&calls[a], &calls[b]);
-        let kx = (
-            x.is_sidechain,
-            std::cmp::Reverse(x.token_total()),
-            !x.has_speed,
-            paths[x.file as usize],
-            x.line,
-        );
-        let ky = (
-            y.is_sidechain,
-            std::cmp::Reverse(y.token_total()),
-            !y.has_speed,
-            paths[y.file as usize],
-            y.line,
-        );
-        kx < ky
+/// Whether `x` is preferred over `y` among lines of one call: main chain, larger token total,
+/// records `speed`, then smaller (path, line). A total order: the result of dedup does not depend
+/// on the order lines are seen in.
+fn preferred(x: &ClaudeCall, y: &ClaudeCall, paths: &[&str]) -> bool {
+    let key = |c: &ClaudeCall| {
+        (
+            c.is_sidechain,
+            std::cmp::Reverse(c.token_total()),
+            !c.has_speed,
+            paths[c.file as usize],
+            c.line,
+        )
     };
+    key(x) < key(y)
+}
+
+/// First dedup pass: the preferred line per (`message.id`, `requestId`). Returns keep flags;
+/// lines without `message.id` are always kept. Safe to run on any subset first (a chunk),
+/// because the preference is a total order.
+pub fn best_per_key(calls: &[ClaudeCall], paths: &[&str]) -> Vec<bool> {
     let mut keep = vec![false; calls.len()];
     let mut best: HashMap<(&str, &str), usize> = HashMap::new();
     for (i, c) in calls.iter().enumerate() {
-        match (&c.message_id, &c.request_id) {
-            (Some(m), r) => {
-                let key = (m.as_str(), r.as_deref().unwrap_or(""));
+        match &c.message_id {
+            Some(m) => {
+                let key = (&**m, c.request_id.as_deref().unwrap_or(""));
                 match best.get(&key) {
-                    Some(&j) if !better(i, j) => {}
+                    Some(&j) if !preferred(c, &calls[j], paths) => {}
                     _ => {
                         best.insert(key, i);
                     }
                 }
             }
-            (None, _) => keep[i] = true,
+            None => keep[i] = true,
         }
     }
-    // Second pass on message.id: sidechain replays of a message under another requestId.
+    for i in best.into_values() {
+        keep[i] = true;
+    }
+    keep
+}
+
+/// Full dedup: [`best_per_key`], then, per `message.id`, sidechain replays of a message under
+/// another `requestId` are dropped (main-chain lines win; among sidechain-only lines the
+/// preferred one). Returns keep flags.
+pub fn dedup(calls: &[ClaudeCall], paths: &[&str]) -> Vec<bool> {
+    let mut keep = best_per_key(calls, paths);
     let mut by_message: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (&(m, _), &i) in &best {
-        by_message.entry(m).or_default().push(i);
-    }
-    for (_, group) in by_message {
-        if group.len() == 1 {
-            keep[group[0]] = true;
-            continue;
+    for (i, c) in calls.iter().enumerate() {
+        if let (true, Some(m)) = (keep[i], &c.message_id) {
+            by_message.entry(m).or_default().push(i);
         }
+    }
+    for group in by_message.into_values().filter(|g| g.len() > 1) {
         let any_main = group.iter().any(|&i| !calls[i].is_sidechain);
-        if any_main {
-            for i in group {
-                if !calls[i].is_sidechain {
-                    keep[i] = true;
-                }
+        let winner = group.iter().copied().reduce(|a, b| {
+            if preferred(&calls[a], &calls[b], paths) {
+                a
+            } else {
+                b
             }
-        } else if let Some(&winner) = group
-            .iter()
-            .reduce(|a, b| if better(*a, *b) { a } else { b })
-        {
-            keep[winner] = true;
+        });
+        for &i in &group {
+            keep[i] = if any_main {
+                !calls[i].is_sidechain
+            } else {
+                Some(i) == winner
+            };
         }
     }
     keep
@@ -519,7 +599,14 @@ mod tests {
 
     fn call(line: &str) -> ClaudeCall {
         let mut links = Vec::new();
-        match parse_line(line.as_bytes(), false, 0, 1, &mut links) {
+        match parse_line(
+            line.as_bytes(),
+            false,
+            0,
+            1,
+            &mut Interner::default(),
+            &mut links,
+        ) {
             Outcome::Call(c) => *c,
             other => panic!("expected a call, got {other:?}"),
         }
@@ -532,7 +619,7 @@ mod tests {
         let c = call(LINE);
         assert_eq!(c.message_id.as_deref(), Some("msg_1"));
         assert_eq!(c.request_id.as_deref(), Some("req_1"));
-        assert_eq!(c.model_raw, "claude-opus-4-6");
+        assert_eq!(&*c.model_raw, "claude-opus-4-6");
         assert_eq!(
             c.tokens,
             Tokens {
@@ -550,6 +637,39 @@ mod tests {
     }
 
     #[test]
+    fn keys_inside_content_are_not_top_level_keys() {
+        // a tool input with keys named like envelope fields must not be read as them
+        let c = call(
+            r#"{"type":"assistant","message":{"content":[{"type":"tool_use","input":{"timestamp":"1999-01-01T00:00:00Z","model":"fake","usage":{"input_tokens":999}}}],"id":"m","model":"claude-haiku-4-5","usage":{"input_tokens":7,"output_tokens":1}},"timestamp":"2026-01-01T00:00:00Z","sessionId":"s"}"#,
+        );
+        assert_eq!(&*c.model_raw, "claude-haiku-4-5");
+        assert_eq!(c.tokens.input, 7);
+        assert_eq!(c.ts, 1_767_225_600_000_000);
+    }
+
+    #[test]
+    fn every_truncation_of_a_line_is_rejected_or_incomplete() {
+        let mut links = Vec::new();
+        let mut strings = Interner::default();
+        for cut in 1..LINE.len() {
+            let part = &LINE.as_bytes()[..cut];
+            let o = parse_line(part, true, 0, 1, &mut strings, &mut links);
+            assert!(matches!(o, Outcome::Incomplete), "cut {cut}: {o:?}");
+            let o = parse_line(part, false, 0, 1, &mut strings, &mut links);
+            assert!(matches!(o, Outcome::Rejected(..)), "cut {cut}: {o:?}");
+        }
+    }
+
+    #[test]
+    fn escaped_strings_are_decoded() {
+        let c = call(
+            r#"{"type":"assistant","cwd":"C:\\src\\app","gitBranch":"feat\/\u00e9t\u00e9","timestamp":"2026-01-01T00:00:00Z","message":{"id":"m","model":"claude-haiku-4-5","usage":{"input_tokens":1}}}"#,
+        );
+        assert_eq!(c.cwd.as_deref(), Some(r"C:\src\app"));
+        assert_eq!(c.branch.as_deref(), Some("feat/été"));
+    }
+
+    #[test]
     fn cache_creation_without_split_is_five_minute() {
         let c = call(
             r#"{"type":"assistant","timestamp":"2026-01-01T00:00:00Z","message":{"id":"m","model":"claude-haiku-4-5","usage":{"input_tokens":1,"output_tokens":2,"cache_creation_input_tokens":500}}}"#,
@@ -560,8 +680,16 @@ mod tests {
     #[test]
     fn classifies_non_calls_and_bad_lines() {
         let mut links = Vec::new();
-        let mut p =
-            |s: &str, unterminated| parse_line(s.as_bytes(), unterminated, 0, 1, &mut links);
+        let mut p = |s: &str, unterminated| {
+            parse_line(
+                s.as_bytes(),
+                unterminated,
+                0,
+                1,
+                &mut Interner::default(),
+                &mut links,
+            )
+        };
         assert!(matches!(
             p(r#"{"type":"summary","summary":"x","leafUuid":"y"}"#, false),
             Outcome::Ignored
@@ -637,7 +765,7 @@ mod tests {
         bad.extend_from_slice(b"\xff\xfe");
         bad.extend_from_slice(br#"","message":{"id":"m","model":"x","usage":{"input_tokens":5}}}"#);
         assert!(matches!(
-            parse_line(&bad, false, 0, 1, &mut links),
+            parse_line(&bad, false, 0, 1, &mut Interner::default(), &mut links),
             Outcome::Rejected(RejectReason::InvalidJson, _)
         ));
     }
@@ -647,7 +775,14 @@ mod tests {
         let line = r#"{"type":"user","sessionId":"s1","timestamp":"2026-01-02T03:04:05Z","cwd":"/w","message":{"role":"user","content":[{"tool_use_id":"t1","type":"tool_result","content":"[feat/login 1a2b3c4] Add login form\n 2 files changed, 10 insertions(+)"}]},"toolUseResult":{"stdout":"[feat/login 1a2b3c4] Add login form\n 2 files changed"}}"#;
         let mut links = Vec::new();
         assert!(matches!(
-            parse_line(line.as_bytes(), false, 0, 7, &mut links),
+            parse_line(
+                line.as_bytes(),
+                false,
+                0,
+                7,
+                &mut Interner::default(),
+                &mut links
+            ),
             Outcome::Ignored
         ));
         assert_eq!(links.len(), 1);
@@ -712,13 +847,13 @@ mod tests {
         line: u64,
     ) -> ClaudeCall {
         ClaudeCall {
-            message_id: msg.map(str::to_string),
-            request_id: req.map(str::to_string),
+            message_id: msg.map(Into::into),
+            request_id: req.map(Into::into),
             is_sidechain: side,
             has_speed: false,
             fast: false,
             ts: 0,
-            model_raw: "m".into(),
+            model_raw: Arc::from("m"),
             tokens: Tokens {
                 output: out,
                 ..Tokens::default()

@@ -28,8 +28,9 @@ use std::sync::LazyLock;
 use memchr::memmem::Finder;
 use serde::Deserialize;
 
-use super::claude::{RawLink, find_commit_links, json_error, parse_ts};
-use super::record::RejectReason;
+use super::claude::{RawLink, find_commit_links, parse_ts};
+use super::record::{RejectReason, Text};
+use super::skim::json_error;
 use crate::pricing::Tokens;
 
 /// Token counts as Codex logs them.
@@ -89,23 +90,23 @@ pub struct TokenEvent {
     pub total: Option<CodexUsage>,
     pub last: Option<CodexUsage>,
     /// Active model; `None` before any `turn_context` (early logs).
-    pub model: Option<String>,
-    pub cwd: Option<String>,
+    pub model: Option<Text>,
+    pub cwd: Option<Text>,
 }
 
 /// Everything read from one rollout file.
 #[derive(Debug, Default)]
 pub struct CodexFile {
     pub file: u32,
-    pub session_id: Option<String>,
-    pub parent_id: Option<String>,
-    pub cwd: Option<String>,
-    pub git_branch: Option<String>,
-    pub git_commit: Option<String>,
-    pub git_remote: Option<String>,
-    pub cli_version: Option<String>,
-    pub originator: Option<String>,
-    pub model_provider: Option<String>,
+    pub session_id: Option<Text>,
+    pub parent_id: Option<Text>,
+    pub cwd: Option<Text>,
+    pub git_branch: Option<Text>,
+    pub git_commit: Option<Text>,
+    pub git_remote: Option<Text>,
+    pub cli_version: Option<Text>,
+    pub originator: Option<Text>,
+    pub model_provider: Option<Text>,
     pub events: Vec<TokenEvent>,
     pub links: Vec<RawLink>,
     pub rejects: Vec<(u64, RejectReason, String)>,
@@ -188,8 +189,8 @@ struct Info {
     last_token_usage: Option<CodexUsage>,
 }
 
-fn owned(s: Option<Cow<'_, str>>) -> Option<String> {
-    s.filter(|v| !v.is_empty()).map(Cow::into_owned)
+fn owned(s: Option<Cow<'_, str>>) -> Option<Text> {
+    s.filter(|v| !v.is_empty()).map(|v| Text::from(v.as_ref()))
 }
 
 static SESSION_META: LazyLock<Finder<'static>> =
@@ -211,8 +212,8 @@ pub fn read_file(path: &Path, file: u32) -> io::Result<CodexFile> {
         ..CodexFile::default()
     };
     let mut buf = Vec::new();
-    let mut model: Option<String> = None;
-    let mut cwd: Option<String> = None;
+    let mut model: Option<Text> = None;
+    let mut cwd: Option<Text> = None;
     loop {
         buf.clear();
         if reader.read_until(b'\n', &mut buf)? == 0 {
@@ -252,7 +253,7 @@ pub fn read_file(path: &Path, file: u32) -> io::Result<CodexFile> {
                                 .and_then(|s| s.pointer("/subagent/thread_spawn/parent_thread_id"))
                                 .and_then(|v| v.as_str())
                                 .filter(|s| !s.is_empty())
-                                .map(str::to_string)
+                                .map(Text::from)
                         });
                         out.cli_version = owned(p.cli_version);
                         out.originator = owned(p.originator);
@@ -478,12 +479,12 @@ pub fn finalize(files: &[CodexFile], paths: &[&str]) -> (Vec<CodexCall>, Vec<Fil
 }
 
 /// Session id from a rollout file name (`rollout-2025-09-10T12-00-00-<uuid>.jsonl`).
-pub fn session_from_name(path: &Path) -> Option<String> {
+pub fn session_from_name(path: &Path) -> Option<Text> {
     let stem = path.file_stem()?.to_string_lossy();
     if stem.len() > 36 && stem.starts_with("rollout-") {
-        Some(stem[stem.len() - 36..].to_string())
+        Some(Text::from(&stem[stem.len() - 36..]))
     } else {
-        Some(stem.into_owned())
+        Some(Text::from(stem.as_ref()))
     }
 }
 

@@ -5,7 +5,7 @@
 //! per-chunk line counts ([`line_bases`]).
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Seek, SeekFrom};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 
 /// Target size of one chunk. Memory per worker is about this plus the longest line.
@@ -57,42 +57,63 @@ pub struct Line<'a> {
     pub unterminated: bool,
 }
 
-/// Calls `f` for every line the chunk owns and returns how many it owns.
-pub fn for_each_line(path: &Path, chunk: &Chunk, mut f: impl FnMut(Line<'_>)) -> io::Result<u64> {
+/// Bytes read at a time when a line runs past the end of its chunk.
+const EXTEND: usize = 1 << 20;
+
+/// Calls `f` for every line the chunk owns and returns how many it owns. The chunk is read
+/// into `buf` (reused across chunks by the caller: a worker keeps one buffer, so memory stays
+/// at one chunk per thread and the allocator never churns multi-MB blocks) and split in place,
+/// without a copy per line; a last line that runs past the chunk's end is completed by reading
+/// on.
+pub fn for_each_line(
+    path: &Path,
+    chunk: &Chunk,
+    buf: &mut Vec<u8>,
+    mut f: impl FnMut(Line<'_>),
+) -> io::Result<u64> {
     let mut file = File::open(path)?;
-    let mut pos = if chunk.start == 0 { 0 } else { chunk.start - 1 };
-    file.seek(SeekFrom::Start(pos))?;
-    let cap = (chunk.end - chunk.start).clamp(64 << 10, 1 << 20) as usize;
-    let mut reader = BufReader::with_capacity(cap, file);
-    let mut buf = Vec::new();
-    if chunk.start > 0 {
-        // Skip the rest of the line that began before this chunk (or just the newline at
-        // `start - 1`, in which case the line at `start` is ours).
-        let n = reader.read_until(b'\n', &mut buf)?;
-        pos += n as u64;
-    }
-    let mut index = 0;
-    while pos < chunk.end && pos < chunk.file_len {
-        buf.clear();
-        let n = reader.read_until(b'\n', &mut buf)?;
-        if n == 0 {
-            break;
+    // Start one byte early: a newline there means a line starts exactly at `start`.
+    let base = chunk.start.saturating_sub(1);
+    file.seek(SeekFrom::Start(base))?;
+    let want = (chunk.end - base) as usize;
+    buf.clear();
+    (&mut file).take(want as u64).read_to_end(buf)?;
+    let mut eof = buf.len() < want;
+    // Offsets into `buf`; the chunk owns lines starting before `limit`.
+    let limit = ((chunk.end.min(chunk.file_len)) - base) as usize;
+    let mut pos = if chunk.start == 0 {
+        0
+    } else {
+        match memchr::memchr(b'\n', buf) {
+            Some(i) => i + 1,
+            None => return Ok(0), // a line from an earlier chunk spans this one
         }
-        pos += n as u64;
-        let mut bytes = &buf[..];
-        let terminated = bytes.last() == Some(&b'\n');
-        if terminated {
-            bytes = &bytes[..bytes.len() - 1];
-            if bytes.last() == Some(&b'\r') {
-                bytes = &bytes[..bytes.len() - 1];
+    };
+    let mut index = 0;
+    while pos < limit.min(buf.len()) {
+        let nl = loop {
+            if let Some(i) = memchr::memchr(b'\n', &buf[pos..]) {
+                break Some(pos + i);
             }
+            if eof {
+                break None;
+            }
+            let before = buf.len();
+            (&mut file).take(EXTEND as u64).read_to_end(buf)?;
+            eof = buf.len() - before < EXTEND;
+        };
+        let end = nl.unwrap_or(buf.len());
+        let mut bytes = &buf[pos..end];
+        if nl.is_some() && bytes.last() == Some(&b'\r') {
+            bytes = &bytes[..bytes.len() - 1];
         }
         f(Line {
             index,
             bytes,
-            unterminated: !terminated,
+            unterminated: nl.is_none(),
         });
         index += 1;
+        pos = end + 1;
     }
     Ok(index)
 }
@@ -126,9 +147,10 @@ mod tests {
         let mut all = Vec::new();
         let mut counts = Vec::new();
         let mut per_chunk = Vec::new();
+        let mut buf = Vec::new();
         for c in &chunks {
             let mut lines = Vec::new();
-            let n = for_each_line(&path, c, |l| {
+            let n = for_each_line(&path, c, &mut buf, |l| {
                 lines.push((
                     l.index,
                     String::from_utf8_lossy(l.bytes).into_owned(),

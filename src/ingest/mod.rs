@@ -9,18 +9,22 @@ pub mod discover;
 pub mod frame;
 pub mod lines;
 pub mod record;
+pub mod skim;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use chrono::DateTime;
+use foldhash::{HashMap, HashMapExt};
 use rayon::prelude::*;
 
 use crate::pricing::{MatchKind, PriceTable, Resolved, ServiceTier};
 pub use discover::{Env, RootOrigin};
-pub use record::{CommitLink, CostBasis, Origin, Reject, RejectReason, SourceKind, UsageRecord};
+pub use record::{
+    CommitLink, CostBasis, Origin, Reject, RejectReason, SourceKind, Text, UsageRecord,
+};
 
 /// What to read.
 #[derive(Debug, Clone, Default)]
@@ -89,6 +93,8 @@ pub struct Ingested {
     pub vanished: Vec<PathBuf>,
     /// True when inputs were auto-discovered rather than given.
     pub discovered: bool,
+    /// Wall time of each phase, for `-vv`.
+    pub timings: Vec<(&'static str, std::time::Duration)>,
 }
 
 impl Ingested {
@@ -112,11 +118,43 @@ struct ClaudeChunkOut {
     rejects: Vec<(u64, RejectReason, String)>,
     ignored: u64,
     incomplete: u64,
+    /// Lines of a call already dropped inside the chunk (streamed copies).
+    duplicates: u64,
     lines: u64,
+}
+
+/// Labels every record of a source shares (one allocation per run, not per record).
+struct Labels {
+    anthropic: Text,
+    openai: Text,
+    claude_code: Text,
+    claude_code_ci: Text,
+    codex: Text,
+    codex_ci: Text,
+    codex_fallback_model: Text,
+}
+
+impl Labels {
+    fn new() -> Self {
+        Labels {
+            anthropic: Text::from("anthropic"),
+            openai: Text::from("openai"),
+            claude_code: Text::from("claude-code"),
+            claude_code_ci: Text::from("claude-code-ci"),
+            codex: Text::from("codex"),
+            codex_ci: Text::from("codex-ci"),
+            codex_fallback_model: Text::from(CODEX_FALLBACK_MODEL),
+        }
+    }
 }
 
 /// Reads every input and returns priced records with full accounting.
 pub fn load(opts: &LoadOptions, prices: &PriceTable) -> Result<Ingested> {
+    let mut clock = std::time::Instant::now();
+    let mut lap = |out: &mut Ingested, phase: &'static str| {
+        out.timings.push((phase, clock.elapsed()));
+        clock = std::time::Instant::now();
+    };
     let found = discover::discover(&opts.claude, &opts.codex, &opts.env)?;
     let mut out = Ingested {
         notes: found.notes,
@@ -152,13 +190,18 @@ pub fn load(opts: &LoadOptions, prices: &PriceTable) -> Result<Ingested> {
     let kind_of = |i: usize| found.roots[file_root[i]].kind;
     let roots: Vec<&Path> = found.roots.iter().map(|r| r.path.as_path()).collect();
     // (project directory name, session id) implied by each Claude transcript's path
-    let claude_parts: Vec<(Option<String>, Option<String>)> = (0..out.files.len())
+    let claude_parts: Vec<(Option<Text>, Option<Text>)> = (0..out.files.len())
         .map(|i| match kind_of(i) {
-            SourceKind::ClaudeCode => claude::path_parts(roots[file_root[i]], &out.files[i]),
+            SourceKind::ClaudeCode => {
+                let (slug, session) = claude::path_parts(roots[file_root[i]], &out.files[i]);
+                (slug.map(Text::from), session.map(Text::from))
+            }
             SourceKind::Codex => (None, None),
         })
         .collect();
+    let labels = Labels::new();
 
+    lap(&mut out, "discover");
     let mut per_file = vec![FileTally::default(); out.files.len()];
     let mut records = Vec::new();
     let mut links = Vec::new();
@@ -183,8 +226,11 @@ pub fn load(opts: &LoadOptions, prices: &PriceTable) -> Result<Ingested> {
         let chunks = lines::plan_chunks(&sized, opts.chunk_size.unwrap_or(lines::CHUNK_SIZE));
         let results: Vec<io::Result<ClaudeChunkOut>> = chunks
             .par_iter()
-            .map(|chunk| read_claude_chunk(&out.files[chunk.file as usize], chunk))
+            .map_init(Vec::new, |buf, chunk| {
+                read_claude_chunk(&out.files[chunk.file as usize], chunk, &path_refs, buf)
+            })
             .collect();
+        lap(&mut out, "claude: read and parse");
         let mut outs = Vec::with_capacity(results.len());
         let mut vanished_files = std::collections::BTreeSet::new();
         for (chunk, r) in chunks.iter().zip(results) {
@@ -205,13 +251,15 @@ pub fn load(opts: &LoadOptions, prices: &PriceTable) -> Result<Ingested> {
         }
         let counts: Vec<u64> = outs.iter().map(|o| o.lines).collect();
         let bases = lines::line_bases(&chunks, &counts);
-        let mut calls = Vec::new();
+        // exact capacities: growing by doubling would briefly hold two copies of each list
+        let mut calls = Vec::with_capacity(outs.iter().map(|o| o.calls.len()).sum());
         for ((chunk, o), base) in chunks.iter().zip(outs).zip(bases) {
             let f = chunk.file as usize;
             let tally = &mut per_file[f];
             tally.rows += o.lines;
             tally.ignored += o.ignored;
             tally.incomplete += o.incomplete;
+            tally.duplicates += o.duplicates;
             for (line, reason, detail) in o.rejects {
                 out.rejects.push(Reject {
                     origin: Origin {
@@ -232,8 +280,9 @@ pub fn load(opts: &LoadOptions, prices: &PriceTable) -> Result<Ingested> {
             }
         }
         let keep = claude::dedup(&calls, &path_refs);
-        let mut project_cache: HashMap<(Option<String>, Option<String>), Option<String>> =
-            HashMap::new();
+        lap(&mut out, "claude: dedup");
+        records.reserve(keep.iter().filter(|&&k| k).count());
+        let mut project_cache: HashMap<(Option<Text>, Option<Text>), Option<Text>> = HashMap::new();
         for (c, kept) in calls.into_iter().zip(keep) {
             let f = c.file as usize;
             if !kept {
@@ -244,12 +293,15 @@ pub fn load(opts: &LoadOptions, prices: &PriceTable) -> Result<Ingested> {
             let (slug, path_session) = &claude_parts[f];
             let project = project_cache
                 .entry((slug.clone(), c.cwd.clone()))
-                .or_insert_with(|| claude::project_of(slug.as_deref(), c.cwd.as_deref()))
+                .or_insert_with(|| {
+                    claude::project_of(slug.as_deref(), c.cwd.as_deref()).map(Text::from)
+                })
                 .clone();
-            records.push(claude_record(c, path_session.clone(), project));
+            records.push(claude_record(c, path_session.clone(), project, &labels));
         }
     }
 
+    lap(&mut out, "claude: records");
     // ---- Codex ----
     let codex_files: Vec<usize> = (0..out.files.len())
         .filter(|&i| kind_of(i) == SourceKind::Codex)
@@ -293,21 +345,44 @@ pub fn load(opts: &LoadOptions, prices: &PriceTable) -> Result<Ingested> {
                 links.push((f.file as usize, l.clone()));
             }
         }
+        records.reserve(calls.len());
         for call in calls {
             let f = &files[call.file];
             let e = &f.events[call.event];
             if e.model.is_none() {
                 out.codex_model_fallbacks += 1;
             }
-            records.push(codex_record(f, e, &call.usage, &out.files[f.file as usize]));
+            records.push(codex_record(
+                f,
+                e,
+                &call.usage,
+                &out.files[f.file as usize],
+                &labels,
+            ));
         }
     }
 
+    lap(&mut out, "codex");
     price_records(&mut records, prices, &mut out);
-    records.sort_by(|a, b| a.ts.cmp(&b.ts).then_with(|| a.record_id.cmp(&b.record_id)));
+    // (ts, record id) is unique but for lines without a message id; (path, line) settles those
+    records.par_sort_unstable_by(|a, b| {
+        (
+            a.ts,
+            a.record_id,
+            path_refs[a.origin.file as usize],
+            a.origin.line,
+        )
+            .cmp(&(
+                b.ts,
+                b.record_id,
+                path_refs[b.origin.file as usize],
+                b.origin.line,
+            ))
+    });
+    lap(&mut out, "price and sort");
 
     // Commit links: one per (source, session, sha), earliest sighting.
-    let mut by_key: BTreeMap<(SourceKind, String, String), CommitLink> = BTreeMap::new();
+    let mut by_key: BTreeMap<(SourceKind, Text, String), CommitLink> = BTreeMap::new();
     for (f, l) in links {
         let kind = kind_of(f);
         let session = l.session_id.clone().or_else(|| match kind {
@@ -394,19 +469,28 @@ impl ClaudeChunkOut {
             rejects: Vec::new(),
             ignored: 0,
             incomplete: 0,
+            duplicates: 0,
             lines: 0,
         }
     }
 }
 
-fn read_claude_chunk(path: &Path, chunk: &lines::Chunk) -> io::Result<ClaudeChunkOut> {
+/// Parses one chunk and drops the streamed copies of a call it holds itself.
+fn read_claude_chunk(
+    path: &Path,
+    chunk: &lines::Chunk,
+    paths: &[&str],
+    buf: &mut Vec<u8>,
+) -> io::Result<ClaudeChunkOut> {
     let mut o = ClaudeChunkOut::empty();
-    let n = lines::for_each_line(path, chunk, |line| {
+    let mut strings = claude::Interner::default();
+    let n = lines::for_each_line(path, chunk, buf, |line| {
         match claude::parse_line(
             line.bytes,
             line.unterminated,
             chunk.file,
             line.index,
+            &mut strings,
             &mut o.links,
         ) {
             claude::Outcome::Call(c) => o.calls.push(*c),
@@ -418,22 +502,29 @@ fn read_claude_chunk(path: &Path, chunk: &lines::Chunk) -> io::Result<ClaudeChun
         }
     })?;
     o.lines = n;
+    let keep = claude::best_per_key(&o.calls, paths);
+    let before = o.calls.len();
+    let mut flags = keep.into_iter();
+    o.calls.retain(|_| flags.next().unwrap_or(true));
+    o.calls.shrink_to_fit();
+    o.duplicates = (before - o.calls.len()) as u64;
     Ok(o)
 }
 
 /// Default workflow label of a Claude Code call: `claude-code-ci` for the headless / SDK /
 /// GitHub Action entrypoints, `claude-code` otherwise (config rules refine this).
-fn claude_workflow(entrypoint: Option<&str>) -> &'static str {
+fn claude_workflow<'a>(entrypoint: Option<&str>, labels: &'a Labels) -> &'a Text {
     match entrypoint {
-        Some(e) if e.starts_with("sdk") || e.contains("action") => "claude-code-ci",
-        _ => "claude-code",
+        Some(e) if e.starts_with("sdk") || e.contains("action") => &labels.claude_code_ci,
+        _ => &labels.claude_code,
     }
 }
 
 fn claude_record(
     c: claude::ClaudeCall,
-    path_session: Option<String>,
-    project: Option<String>,
+    path_session: Option<Text>,
+    project: Option<Text>,
+    labels: &Labels,
 ) -> UsageRecord {
     let record_id = match &c.message_id {
         Some(m) => record::record_id(&["claude_code", m, c.request_id.as_deref().unwrap_or("")]),
@@ -453,7 +544,7 @@ fn claude_record(
         ts: c.ts,
         ts_end: None,
         source: SourceKind::ClaudeCode,
-        provider: "anthropic".into(),
+        provider: labels.anthropic.clone(),
         model: c.model_raw.clone(),
         model_raw: c.model_raw,
         tokens: c.tokens,
@@ -462,7 +553,7 @@ fn claude_record(
         cost: None,
         cost_basis: None,
         session_id: c.session_id.or(path_session),
-        request_id: c.request_id,
+        request_id: c.request_id.map(Text::from),
         actor: None,
         api_key_id: None,
         workspace: None,
@@ -471,7 +562,7 @@ fn claude_record(
         branch: c.branch,
         cwd: c.cwd,
         machine: None,
-        workflow: Some(claude_workflow(c.entrypoint.as_deref()).into()),
+        workflow: Some(claude_workflow(c.entrypoint.as_deref(), labels).clone()),
         tags: None,
         origin: Origin {
             file: c.file,
@@ -491,6 +582,7 @@ fn codex_record(
     e: &codex::TokenEvent,
     usage: &codex::CodexUsage,
     path: &Path,
+    labels: &Labels,
 ) -> UsageRecord {
     let session = f
         .session_id
@@ -499,7 +591,7 @@ fn codex_record(
     let model = e
         .model
         .clone()
-        .unwrap_or_else(|| CODEX_FALLBACK_MODEL.to_string());
+        .unwrap_or_else(|| labels.codex_fallback_model.clone());
     let cumulative = e
         .total
         .map_or(String::new(), |t| t.total_tokens.to_string());
@@ -511,15 +603,18 @@ fn codex_record(
         &token_key(&usage.tokens()),
     ]);
     let workflow = match f.originator.as_deref() {
-        Some("codex_exec") => "codex-ci",
-        _ => "codex",
+        Some("codex_exec") => &labels.codex_ci,
+        _ => &labels.codex,
     };
     UsageRecord {
         record_id,
         ts: e.ts,
         ts_end: None,
         source: SourceKind::Codex,
-        provider: f.model_provider.clone().unwrap_or_else(|| "openai".into()),
+        provider: f
+            .model_provider
+            .clone()
+            .unwrap_or_else(|| labels.openai.clone()),
         model: model.clone(),
         model_raw: model,
         tokens: usage.tokens(),
@@ -537,7 +632,7 @@ fn codex_record(
         branch: f.git_branch.clone(),
         cwd: e.cwd.clone().or_else(|| f.cwd.clone()),
         machine: None,
-        workflow: Some(workflow.into()),
+        workflow: Some(workflow.clone()),
         tags: None,
         origin: Origin {
             file: f.file,
@@ -555,20 +650,24 @@ fn codex_record(
 /// Prices every record without a cost: resolves each distinct model name once, prices at
 /// the UTC day of the call, and collects unpriced models and loose name matches.
 fn price_records(records: &mut [UsageRecord], prices: &PriceTable, out: &mut Ingested) {
-    let mut resolved: HashMap<String, Option<Resolved>> = HashMap::new();
+    let mut resolved: HashMap<Text, Option<Resolved>> = HashMap::new();
     for r in records.iter() {
-        resolved
-            .entry(r.model_raw.clone())
-            .or_insert_with(|| prices.resolve(&r.model_raw));
+        if !resolved.contains_key(&r.model_raw) {
+            resolved.insert(r.model_raw.clone(), prices.resolve(&r.model_raw));
+        }
     }
+    let names: Vec<(Text, Text)> = prices
+        .models
+        .iter()
+        .map(|m| (Text::from(m.id.as_str()), Text::from(m.provider.as_str())))
+        .collect();
     records.par_iter_mut().for_each(|r| {
         if r.cost.is_some() {
             return;
         }
-        let Some(res) = resolved.get(&r.model_raw).cloned().flatten() else {
+        let Some(res) = resolved.get(&r.model_raw).and_then(Option::as_ref) else {
             return;
         };
-        let m = &prices.models[res.model];
         let day = DateTime::from_timestamp_micros(r.ts)
             .map(|t| t.date_naive())
             .unwrap_or_default();
@@ -576,16 +675,16 @@ fn price_records(records: &mut [UsageRecord], prices: &PriceTable, out: &mut Ing
         r.cost = Some(p.cost_nano);
         r.cost_basis = Some(CostBasis::Estimated);
         r.long_context = p.long_context;
-        r.model = m.id.clone();
-        r.provider = m.provider.clone();
+        r.model = names[res.model].0.clone();
+        r.provider = names[res.model].1.clone();
     });
-    let mut unpriced: BTreeMap<String, Unpriced> = BTreeMap::new();
-    let mut loose: BTreeMap<String, LooseMatch> = BTreeMap::new();
+    let mut unpriced: BTreeMap<&str, Unpriced> = BTreeMap::new();
+    let mut loose: BTreeMap<&str, LooseMatch> = BTreeMap::new();
     for r in records.iter() {
         match resolved.get(&r.model_raw).and_then(Option::as_ref) {
             None => {
-                let u = unpriced.entry(r.model_raw.clone()).or_insert(Unpriced {
-                    model: r.model_raw.clone(),
+                let u = unpriced.entry(&r.model_raw).or_insert_with(|| Unpriced {
+                    model: r.model_raw.to_string(),
                     requests: 0,
                     tokens: 0,
                 });
@@ -593,8 +692,8 @@ fn price_records(records: &mut [UsageRecord], prices: &PriceTable, out: &mut Ing
                 u.tokens += total_tokens(r);
             }
             Some(res) if matches!(res.how, MatchKind::Contains(_) | MatchKind::Normalized) => {
-                let l = loose.entry(r.model_raw.clone()).or_insert(LooseMatch {
-                    raw: r.model_raw.clone(),
+                let l = loose.entry(&r.model_raw).or_insert_with(|| LooseMatch {
+                    raw: r.model_raw.to_string(),
                     model: prices.models[res.model].id.clone(),
                     how: res.how.clone(),
                     requests: 0,

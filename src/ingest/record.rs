@@ -4,8 +4,12 @@
 //! response text never enters these types.
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::pricing::Tokens;
+
+/// A string shared between records (sessions, paths, models repeat on every call).
+pub type Text = Arc<str>;
 
 /// Which parser produced a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -60,18 +64,19 @@ impl CostBasis {
 /// One priced unit of usage.
 #[derive(Debug, Clone)]
 pub struct UsageRecord {
-    /// Stable id derived from the source's natural key (hex of a 128-bit xxh3).
-    pub record_id: String,
+    /// Stable id derived from the source's natural key (128-bit xxh3; written as 32 hex
+    /// digits).
+    pub record_id: u128,
     /// Start (or call time), microseconds since the Unix epoch, UTC.
     pub ts: i64,
     /// Bucket end for aggregated sources; `None` for calls.
     pub ts_end: Option<i64>,
     pub source: SourceKind,
     /// `anthropic`, `openai`, `google`, … (from the price table, else from the model name).
-    pub provider: String,
+    pub provider: Text,
     /// Canonical model id when the model is priced, else the raw name.
-    pub model: String,
-    pub model_raw: String,
+    pub model: Text,
+    pub model_raw: Text,
     pub tokens: Tokens,
     /// Reasoning/thinking tokens; informational, already part of `tokens.output`.
     pub reasoning_tokens: u64,
@@ -79,25 +84,25 @@ pub struct UsageRecord {
     /// nano-USD; `None` = unpriced (unknown model) — never a silent zero.
     pub cost: Option<i64>,
     pub cost_basis: Option<CostBasis>,
-    pub session_id: Option<String>,
-    pub request_id: Option<String>,
-    pub actor: Option<String>,
-    pub api_key_id: Option<String>,
-    pub workspace: Option<String>,
-    pub project: Option<String>,
-    pub repo: Option<String>,
-    pub branch: Option<String>,
-    pub cwd: Option<String>,
-    pub machine: Option<String>,
-    pub workflow: Option<String>,
-    pub tags: Option<String>,
+    pub session_id: Option<Text>,
+    pub request_id: Option<Text>,
+    pub actor: Option<Text>,
+    pub api_key_id: Option<Text>,
+    pub workspace: Option<Text>,
+    pub project: Option<Text>,
+    pub repo: Option<Text>,
+    pub branch: Option<Text>,
+    pub cwd: Option<Text>,
+    pub machine: Option<Text>,
+    pub workflow: Option<Text>,
+    pub tags: Option<Text>,
     pub origin: Origin,
     /// Git remote the session ran against (Codex `session_meta.git.repository_url`).
-    pub git_remote: Option<String>,
+    pub git_remote: Option<Text>,
     /// Claude Code `entrypoint` (`cli`, `sdk-cli`, `claude-vscode`, …).
-    pub entrypoint: Option<String>,
+    pub entrypoint: Option<Text>,
     /// Agent version (Claude Code `version`, Codex `cli_version`).
-    pub agent_version: Option<String>,
+    pub agent_version: Option<Text>,
     pub is_sidechain: bool,
     pub fast: bool,
     pub long_context: bool,
@@ -108,11 +113,11 @@ pub struct UsageRecord {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct CommitLink {
     pub source: SourceKind,
-    pub session_id: String,
+    pub session_id: Text,
     pub ts: i64,
     pub sha: String,
     pub branch: String,
-    pub cwd: Option<String>,
+    pub cwd: Option<Text>,
     pub origin: Origin,
 }
 
@@ -154,14 +159,19 @@ pub struct Reject {
     pub detail: String,
 }
 
-/// Stable record id from a natural key.
-pub fn record_id(parts: &[&str]) -> String {
+/// Stable record id from a natural key: xxh3-128 of the parts, each followed by a NUL byte.
+pub fn record_id(parts: &[&str]) -> u128 {
     let mut buf = Vec::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
     for p in parts {
         buf.extend_from_slice(p.as_bytes());
         buf.push(0);
     }
-    format!("{:032x}", xxhash_rust::xxh3::xxh3_128(&buf))
+    xxhash_rust::xxh3::xxh3_128(&buf)
+}
+
+/// A record id as written in outputs: 32 lowercase hex digits.
+pub fn record_id_hex(id: u128) -> String {
+    format!("{id:032x}")
 }
 
 #[cfg(test)]
@@ -172,8 +182,11 @@ mod tests {
     fn record_ids_are_stable_and_separator_safe() {
         // A fixed value: the id is part of the archive format and must never change.
         // (independently: python3 -c "import xxhash; print(xxhash.xxh3_128_hexdigest(b'a\\x00b\\x00'))")
-        assert_eq!(record_id(&["a", "b"]), "b061d902c67ac49e07b999952ccfc0e4");
+        assert_eq!(
+            record_id_hex(record_id(&["a", "b"])),
+            "b061d902c67ac49e07b999952ccfc0e4"
+        );
         assert_ne!(record_id(&["ab", ""]), record_id(&["a", "b"]));
-        assert_eq!(record_id(&["claude_code", "msg_1", "req_1"]).len(), 32);
+        assert_eq!(record_id_hex(1), "00000000000000000000000000000001");
     }
 }

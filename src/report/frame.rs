@@ -120,7 +120,27 @@ pub fn with_calendar(
     Ok(lf)
 }
 
-/// Groups usage by `q.dims`.
+/// The usage columns [`usage_view`] reads.
+pub const USAGE_VIEW_COLUMNS: &[&str] = &[
+    "ts",
+    "source",
+    "model",
+    "session_id",
+    "project",
+    "branch",
+    "input_tokens",
+    "output_tokens",
+    "cache_write_5m_tokens",
+    "cache_write_1h_tokens",
+    "cache_read_tokens",
+    "reasoning_tokens",
+    "total_tokens",
+    "web_search_requests",
+    "requests",
+    "cost",
+];
+
+/// Groups usage by `q.dims`. `usage` needs [`USAGE_VIEW_COLUMNS`].
 pub fn usage_view(usage: &DataFrame, q: &UsageQuery) -> PolarsResult<Table> {
     let lf = with_calendar(usage.clone().lazy(), &q.tz, q.since, q.until)?
         .with_column(col("session_id").alias("session"));
