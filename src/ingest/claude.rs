@@ -19,13 +19,12 @@
 //! whose `message.id` also appears under another `requestId` is a `/btw` replay of that
 //! message and is dropped. Lines without `message.id` are never merged.
 
-use foldhash::{HashMap, HashMapExt, HashSet};
 use std::borrow::Cow;
 use std::path::Path;
 use std::sync::{Arc, LazyLock};
 
+use foldhash::{HashMap, HashMapExt, HashSet};
 use memchr::memmem::Finder;
-
 use serde::Deserialize;
 
 use super::record::RejectReason;
@@ -183,18 +182,6 @@ pub fn parse_ts(s: &str) -> Option<i64> {
         .map(|t| t.timestamp_micros())
 }
 
-fn trim(bytes: &[u8]) -> &[u8] {
-    let start = bytes
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(bytes.len());
-    let end = bytes
-        .iter()
-        .rposition(|b| !b.is_ascii_whitespace())
-        .map_or(start, |e| e + 1);
-    &bytes[start..end]
-}
-
 /// A string field as a shared, non-empty string.
 fn text(v: Option<&[u8]>, field: &str, strings: &mut Interner) -> Result<Option<Arc<str>>, String> {
     match v {
@@ -214,7 +201,7 @@ pub fn parse_line(
     strings: &mut Interner,
     links: &mut Vec<RawLink>,
 ) -> Outcome {
-    let bytes = trim(raw);
+    let bytes = raw.trim_ascii();
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if bytes.is_empty() {
         return Outcome::Ignored;
