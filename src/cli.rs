@@ -89,6 +89,50 @@ pub struct GlobalArgs {
     /// Worker threads for parsing (default: all cores). Output never depends on it.
     #[arg(long, global = true, value_name = "N")]
     pub threads: Option<usize>,
+    /// A git repository (work tree or bare clone) whose merged PRs are the outcomes
+    /// (repeatable).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub repo: Vec<PathBuf>,
+    /// A PR export (`gh pr list --json …` or GitLab MR API JSON). Given right after a
+    /// `--repo`, it belongs to that repository; otherwise it is matched by the PR URLs
+    /// (repeatable).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub prs: Vec<PathBuf>,
+    /// The mainline branch of the repositories (default: origin/HEAD, main, master).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub branch: Option<String>,
+    /// An extra PR message pattern: a regex with a named group `n` for the number (optional
+    /// `branch`, `base`, `title`), tried before the built-in formats (repeatable).
+    #[arg(long, global = true, value_name = "REGEX")]
+    pub pr_pattern: Vec<String>,
+    /// For each `--prs`, the index of the `--repo` given right before it (set from the raw
+    /// argument order; see `pair_exports`).
+    #[arg(skip)]
+    pub prs_after_repo: Vec<Option<usize>>,
+}
+
+/// For each `--prs` in `args`, the index of the last `--repo` before it (if any).
+pub fn pair_exports<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Vec<Option<usize>> {
+    let mut repos = 0usize;
+    let mut out = Vec::new();
+    let mut it = args.iter().map(|a| a.as_ref().to_string_lossy());
+    while let Some(a) = it.next() {
+        if a == "--" {
+            break;
+        }
+        if a == "--repo" || a.starts_with("--repo=") {
+            repos += 1;
+            if a == "--repo" {
+                it.next();
+            }
+        } else if a == "--prs" || a.starts_with("--prs=") {
+            out.push(repos.checked_sub(1));
+            if a == "--prs" {
+                it.next();
+            }
+        }
+    }
+    out
 }
 
 #[derive(Debug, Subcommand)]
@@ -126,6 +170,22 @@ Examples:
   costper prices 'Claude Opus 4.6 (1M context)'
   costper prices claude-opus-4-6 --prices my_prices.json")]
     Prices(PricesArgs),
+    /// Outcomes from git: merged PRs, how they landed, AI-assisted share, reverts, cycle time.
+    #[command(after_help = "\
+The mainline's first-parent chain is classified commit by commit: merge PRs (GitHub, GitLab,
+Bitbucket, Azure DevOps, Gitea, bors, homu), squash PRs (`Title (#N)`, Gerrit, Phabricator),
+direct pushes. A PR export adds created/merged times, authors, labels, unmerged and
+rebase-merged PRs; where it disagrees with git, both are shown. AI assistance comes from
+co-author trailers (by email), `Generated with [Claude Code]`, `Assisted-by:`, bot authors,
+agent branch names and git-ai notes.
+
+Examples:
+  costper prs --repo .
+  costper prs --repo ~/src/api --prs api-prs.json --since 2026-10-01
+  costper prs --repo ~/src/api --by pr --format csv -o prs.csv
+  costper prs --repo ~/src/api --by commit --stats --format json
+  gh pr list --state all --limit 10000 --json number,title,url,state,isDraft,author,createdAt,mergedAt,closedAt,baseRefName,headRefName,additions,deletions,changedFiles,labels,mergeCommit,commits > api-prs.json")]
+    Prs(PrsArgs),
     /// Generate a synthetic organisation's agent logs and report on them.
     #[command(after_help = "\
 Examples:
@@ -158,6 +218,29 @@ pub struct PricesArgs {
     /// Show the prices in force on this day.
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub date: Option<NaiveDate>,
+}
+
+/// A view of the outcomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PrsView {
+    /// One row per PR/MR.
+    Pr,
+    /// One row per commit (mainline and merged).
+    Commit,
+    /// AI-assisted PRs per agent.
+    Agent,
+    /// One row per repository.
+    Repo,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct PrsArgs {
+    /// A single table instead of the full report.
+    #[arg(long, value_enum)]
+    pub by: Option<PrsView>,
+    /// Count added and deleted lines per commit and PR (slower: diffs every commit).
+    #[arg(long)]
+    pub stats: bool,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -196,6 +279,25 @@ mod tests {
             panic!()
         };
         assert_eq!(u.by, vec![UsageDim::Day, UsageDim::Model]);
+    }
+
+    #[test]
+    fn exports_pair_with_the_repo_before_them() {
+        let args = [
+            "costper",
+            "prs",
+            "--prs",
+            "x.json",
+            "--repo",
+            "a",
+            "--prs",
+            "a.json",
+            "--repo=b",
+            "--prs=b.json",
+            "--prs",
+            "b2.json",
+        ];
+        assert_eq!(pair_exports(&args), vec![None, Some(0), Some(1), Some(1)]);
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod commands;
 pub mod ingest;
 pub mod money;
+pub mod outcomes;
 pub mod pricing;
 pub mod report;
 
@@ -53,6 +54,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         cli::Command::Usage(a) => commands::usage::run(&ctx, &a),
         cli::Command::Sources(a) => commands::sources::run(&ctx, &a),
         cli::Command::Prices(a) => commands::prices::run(&ctx, &a),
+        cli::Command::Prs(a) => commands::prs::run(&ctx, &a),
         cli::Command::Demo(a) => commands::demo::run(&ctx, &a),
     }
 }

@@ -6,7 +6,9 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = costper::Cli::parse();
+    let mut cli = costper::Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    cli.global.prs_after_repo = costper::cli::pair_exports(&args);
     match costper::run(cli) {
         Ok(status) => ExitCode::from(status.code()),
         Err(err) => {

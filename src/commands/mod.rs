@@ -4,6 +4,7 @@
 
 pub mod demo;
 pub mod prices;
+pub mod prs;
 pub mod sources;
 pub mod usage;
 
@@ -209,6 +210,51 @@ impl Ctx {
         Ok(())
     }
 
+    /// Reads the `--repo` repositories and `--prs` exports, prints what was found wrong, and
+    /// enforces `--strict`.
+    pub fn outcomes(&self, stats: bool) -> Result<crate::outcomes::Outcomes> {
+        let pairs = &self.args.prs_after_repo;
+        let opts = crate::outcomes::Options {
+            repos: self.args.repo.clone(),
+            exports: self
+                .args
+                .prs
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.clone(), pairs.get(i).copied().flatten()))
+                .collect(),
+            branch: self.args.branch.clone(),
+            patterns: self.args.pr_pattern.clone(),
+            stats,
+        };
+        let clock = std::time::Instant::now();
+        let o = crate::outcomes::load(&opts)?;
+        self.diag.timing("outcomes", clock.elapsed());
+        for r in &o.repos {
+            self.diag.detail(&format!(
+                "{}: walked {} ({} mainline commits, {} commits read)",
+                r.id, r.mainline, r.mainline_commits, r.commits
+            ));
+        }
+        for w in &o.warnings {
+            self.diag.warn(w);
+        }
+        if !o.disagreements.is_empty() {
+            self.diag.note(&format!(
+                "{} disagreement(s) between git and the PR export(s); they are listed in the \
+                 output (`disagreements`)",
+                o.disagreements.len()
+            ));
+        }
+        if self.args.strict && !o.warnings.is_empty() {
+            bail!(
+                "--strict: {} warning(s) above; fix the inputs or drop --strict",
+                o.warnings.len()
+            );
+        }
+        Ok(o)
+    }
+
     /// Writes a document in the chosen format to stdout or `--output`.
     pub fn emit(&self, doc: &Doc) -> Result<()> {
         let format = self.args.format;
@@ -228,14 +274,14 @@ impl Ctx {
         }
         match &self.args.output {
             Some(path) => write_atomically(path, |w| {
-                report::renderer(format, false).render(doc, w)?;
+                report::renderer(format, false, self.diag.verbose > 0).render(doc, w)?;
                 Ok(())
             }),
             None => {
                 let tty = std::io::stdout().is_terminal();
                 let stdout = std::io::stdout();
                 let mut lock = std::io::BufWriter::new(stdout.lock());
-                report::renderer(format, tty).render(doc, &mut lock)?;
+                report::renderer(format, tty, self.diag.verbose > 0).render(doc, &mut lock)?;
                 lock.flush()?;
                 Ok(())
             }

@@ -82,6 +82,24 @@ const OPTIONAL_MEASURES: &[&str] = &[
     "web_search_requests",
 ];
 
+/// A list-of-strings column as `Value::List`s.
+fn list_values(df: &DataFrame, name: &str) -> PolarsResult<Vec<Value>> {
+    let lists = df.column(name)?.list()?;
+    Ok((0..df.height())
+        .map(|i| {
+            let items = lists
+                .get_as_series(i)
+                .and_then(|s| {
+                    s.str()
+                        .ok()
+                        .map(|ca| ca.iter().flatten().map(str::to_string).collect::<Vec<_>>())
+                })
+                .unwrap_or_default();
+            Value::List(items)
+        })
+        .collect())
+}
+
 fn epoch_days_to_date(days: i32) -> Option<NaiveDate> {
     NaiveDate::from_num_days_from_ce_opt(days.checked_add(719_163)?)
 }
@@ -253,22 +271,7 @@ pub fn usage_view(usage: &DataFrame, q: &UsageQuery) -> PolarsResult<Table> {
                 .iter()
                 .map(|v| v.map_or(Value::Null, Value::Ts))
                 .collect(),
-            "models" => {
-                let lists = df.column("models")?.list()?;
-                (0..height)
-                    .map(|i| {
-                        let items = lists
-                            .get_as_series(i)
-                            .and_then(|s| {
-                                s.str().ok().map(|ca| {
-                                    ca.iter().flatten().map(str::to_string).collect::<Vec<_>>()
-                                })
-                            })
-                            .unwrap_or_default();
-                        Value::List(items)
-                    })
-                    .collect()
-            }
+            "models" => list_values(&df, "models")?,
             "day" | "week" => df
                 .column(name)?
                 .i32()?
@@ -296,5 +299,271 @@ pub fn usage_view(usage: &DataFrame, q: &UsageQuery) -> PolarsResult<Table> {
         rows,
         total: None,
         notes: Vec::new(),
+    })
+}
+
+/// The local calendar day of a `Datetime(UTC)` expression in `tz`.
+fn local_day(e: Expr, tz: &str) -> PolarsResult<Expr> {
+    let tz = TimeZone::opt_try_new(Some(tz))?.unwrap_or(TimeZone::UTC);
+    Ok(e.dt().convert_time_zone(tz).dt().date())
+}
+
+/// PRs whose event — merge for merged PRs, close for closed ones, creation for open ones —
+/// falls on a local day within `since..=until` (all PRs without a period).
+pub fn prs_in_period(
+    prs: &DataFrame,
+    tz: &str,
+    since: Option<NaiveDate>,
+    until: Option<NaiveDate>,
+) -> PolarsResult<DataFrame> {
+    let event = when(col("state").eq(lit("merged")))
+        .then(col("merged_at"))
+        .when(col("state").eq(lit("closed")))
+        .then(col("closed_at"))
+        .otherwise(col("created_at"));
+    let mut lf = prs
+        .clone()
+        .lazy()
+        .with_column(local_day(event, tz)?.alias("event_day"));
+    if let Some(s) = since {
+        lf = lf.filter(col("event_day").gt_eq(date_lit(s)));
+    }
+    if let Some(u) = until {
+        lf = lf.filter(col("event_day").lt_eq(date_lit(u)));
+    }
+    lf.drop(cols(["event_day"])).collect()
+}
+
+/// Outcome figures over a `prs` frame.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PrFigures {
+    pub merged: i64,
+    pub merge: i64,
+    pub squash: i64,
+    pub rebase: i64,
+    pub export_only: i64,
+    pub closed_unmerged: i64,
+    pub open: i64,
+    pub ai_assisted: i64,
+    pub reverted: i64,
+    pub reverts: i64,
+    /// Hours from PR creation to merge (needs an export).
+    pub cycle_median_h: Option<f64>,
+    pub cycle_p90_h: Option<f64>,
+    /// Hours from the first commit to merge.
+    pub lead_median_h: Option<f64>,
+    pub lead_p90_h: Option<f64>,
+    /// Hours from merge to revert.
+    pub revert_median_h: Option<f64>,
+    pub first_merged_at: Option<i64>,
+    pub last_merged_at: Option<i64>,
+}
+
+fn hours(later: &str, earlier: &str) -> Expr {
+    (col(later) - col(earlier))
+        .cast(DataType::Int64)
+        .cast(DataType::Float64)
+        / lit(3_600_000_000.0)
+}
+
+/// Counts and time figures of merged PRs (negative spans — clock skew — are left out).
+pub fn pr_figures(prs: &DataFrame) -> PolarsResult<PrFigures> {
+    let merged = || col("state").eq(lit("merged"));
+    let count = |e: Expr, name: &str| e.cast(DataType::Int64).sum().alias(name);
+    let span = |later: &str, earlier: &str, cond: Expr| {
+        let h = hours(later, earlier);
+        h.clone().filter(cond.and(h.gt_eq(lit(0.0))))
+    };
+    let df = prs
+        .clone()
+        .lazy()
+        .select([
+            count(merged(), "merged"),
+            count(merged().and(col("kind").eq(lit("merge"))), "merge"),
+            count(merged().and(col("kind").eq(lit("squash"))), "squash"),
+            count(merged().and(col("kind").eq(lit("rebase"))), "rebase"),
+            count(
+                merged().and(col("kind").eq(lit("export_only"))),
+                "export_only",
+            ),
+            count(col("state").eq(lit("closed")), "closed"),
+            count(col("state").eq(lit("open")), "open"),
+            count(merged().and(col("ai_assisted")), "ai"),
+            count(merged().and(col("reverted")), "reverted"),
+            count(merged().and(col("is_revert")), "reverts"),
+            span("merged_at", "created_at", merged())
+                .median()
+                .alias("cycle_median"),
+            span("merged_at", "created_at", merged())
+                .quantile(lit(0.9), QuantileMethod::Linear)
+                .alias("cycle_p90"),
+            span("merged_at", "first_commit_at", merged())
+                .median()
+                .alias("lead_median"),
+            span("merged_at", "first_commit_at", merged())
+                .quantile(lit(0.9), QuantileMethod::Linear)
+                .alias("lead_p90"),
+            span("reverted_at", "merged_at", merged().and(col("reverted")))
+                .median()
+                .alias("revert_median"),
+            col("merged_at")
+                .filter(merged())
+                .min()
+                .cast(DataType::Int64)
+                .alias("first_merged"),
+            col("merged_at")
+                .filter(merged())
+                .max()
+                .cast(DataType::Int64)
+                .alias("last_merged"),
+        ])
+        .collect()?;
+    let i = |name: &str| -> PolarsResult<i64> { Ok(df.column(name)?.i64()?.get(0).unwrap_or(0)) };
+    let f = |name: &str| -> PolarsResult<Option<f64>> {
+        Ok(df.column(name)?.cast(&DataType::Float64)?.f64()?.get(0))
+    };
+    let t = |name: &str| -> PolarsResult<Option<i64>> { Ok(df.column(name)?.i64()?.get(0)) };
+    Ok(PrFigures {
+        merged: i("merged")?,
+        merge: i("merge")?,
+        squash: i("squash")?,
+        rebase: i("rebase")?,
+        export_only: i("export_only")?,
+        closed_unmerged: i("closed")?,
+        open: i("open")?,
+        ai_assisted: i("ai")?,
+        reverted: i("reverted")?,
+        reverts: i("reverts")?,
+        cycle_median_h: f("cycle_median")?,
+        cycle_p90_h: f("cycle_p90")?,
+        lead_median_h: f("lead_median")?,
+        lead_p90_h: f("lead_p90")?,
+        revert_median_h: f("revert_median")?,
+        first_merged_at: t("first_merged")?,
+        last_merged_at: t("last_merged")?,
+    })
+}
+
+/// AI-assisted merged PRs per agent: `agent`, `prs`, `share` (of all merged PRs),
+/// `evidence`, `models`; most PRs first.
+pub fn agent_table(prs: &DataFrame, markers: &DataFrame) -> PolarsResult<Table> {
+    let merged = prs
+        .clone()
+        .lazy()
+        .filter(col("state").eq(lit("merged")))
+        .select([col("repo"), col("number")]);
+    let total = prs
+        .column("state")?
+        .str()?
+        .iter()
+        .filter(|s| *s == Some("merged"))
+        .count();
+    let m = markers.clone().lazy().join(
+        merged,
+        [col("repo"), col("number")],
+        [col("repo"), col("number")],
+        JoinArgs::new(JoinType::Inner),
+    );
+    let df = m
+        .group_by([col("agent")])
+        .agg([
+            (col("repo") + lit("#") + col("number").cast(DataType::String))
+                .n_unique()
+                .cast(DataType::Int64)
+                .alias("prs"),
+            col("evidence")
+                .unique()
+                .sort(Default::default())
+                .alias("evidence"),
+            col("model")
+                .drop_nulls()
+                .unique()
+                .sort(Default::default())
+                .alias("models"),
+        ])
+        .sort_by_exprs(
+            [col("prs"), col("agent")],
+            SortMultipleOptions::default().with_order_descending_multi([true, false]),
+        )
+        .collect()?;
+    let agents = df.column("agent")?.str()?;
+    let counts = df.column("prs")?.i64()?;
+    let evidence = list_values(&df, "evidence")?;
+    let models = list_values(&df, "models")?;
+    let rows = (0..df.height())
+        .map(|i| {
+            let n = counts.get(i).unwrap_or(0);
+            vec![
+                Value::opt_str(agents.get(i)),
+                Value::Int(n),
+                if total > 0 {
+                    Value::Share(n as f64 / total as f64)
+                } else {
+                    Value::Null
+                },
+                evidence[i].clone(),
+                models[i].clone(),
+            ]
+        })
+        .collect();
+    Ok(Table {
+        columns: vec![
+            Col::new("agent", "Agent"),
+            Col::new("prs", "Merged PRs"),
+            Col::new("share", "Share of merged"),
+            Col::new("evidence", "Evidence"),
+            Col::new("models", "Models"),
+        ],
+        rows,
+        total: None,
+        notes: Vec::new(),
+    })
+}
+
+/// Mainline commit counts in the period.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CommitCounts {
+    pub mainline: i64,
+    pub direct: i64,
+    pub non_pr_merge: i64,
+}
+
+/// Counts mainline commits committed on a local day within `since..=until`.
+pub fn commit_counts(
+    commits: &DataFrame,
+    tz: &str,
+    since: Option<NaiveDate>,
+    until: Option<NaiveDate>,
+) -> PolarsResult<CommitCounts> {
+    let mut lf = commits
+        .clone()
+        .lazy()
+        .filter(col("mainline"))
+        .with_column(local_day(col("committed_at"), tz)?.alias("day"));
+    if let Some(s) = since {
+        lf = lf.filter(col("day").gt_eq(date_lit(s)));
+    }
+    if let Some(u) = until {
+        lf = lf.filter(col("day").lt_eq(date_lit(u)));
+    }
+    let count = |kind: &str| {
+        col("kind")
+            .eq(lit(kind))
+            .cast(DataType::Int64)
+            .sum()
+            .alias(kind)
+    };
+    let df = lf
+        .select([
+            len().cast(DataType::Int64).alias("mainline"),
+            count("direct"),
+            count("non_pr_merge"),
+        ])
+        .collect()?;
+    let get = |n: &str| -> PolarsResult<i64> { Ok(df.column(n)?.i64()?.get(0).unwrap_or(0)) };
+    Ok(CommitCounts {
+        mainline: get("mainline")?,
+        direct: get("direct")?,
+        non_pr_merge: get("non_pr_merge")?,
     })
 }

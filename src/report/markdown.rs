@@ -5,14 +5,24 @@ use std::io::{self, Write};
 
 use super::{Doc, Render, Section, Table, Value};
 
-pub struct MarkdownRender;
+pub struct MarkdownRender {
+    /// Show detail columns.
+    pub detail: bool,
+}
 
 fn cell(v: &Value) -> String {
     v.human_text().replace('|', "\\|").replace('\n', " ")
 }
 
-fn table(t: &Table, out: &mut dyn Write) -> io::Result<()> {
-    let visible = t.visible_columns();
+fn table(t: &Table, detail: bool, out: &mut dyn Write) -> io::Result<()> {
+    if t.rows.is_empty() {
+        writeln!(out, "_(none)_")?;
+        for n in &t.notes {
+            writeln!(out, "\n- {n}")?;
+        }
+        return Ok(());
+    }
+    let visible = t.visible_columns(detail);
     let titles: Vec<String> = visible
         .iter()
         .map(|&i| t.columns[i].title.replace('|', "\\|"))
@@ -55,7 +65,7 @@ fn table(t: &Table, out: &mut dyn Write) -> io::Result<()> {
 impl Render for MarkdownRender {
     fn render(&self, doc: &Doc, out: &mut dyn Write) -> io::Result<()> {
         match doc {
-            Doc::Table(t) => table(t, out),
+            Doc::Table(t) => table(t, self.detail, out),
             Doc::Sections(sections) => {
                 for (i, (name, s)) in sections.iter().enumerate() {
                     if i > 0 {
@@ -63,7 +73,7 @@ impl Render for MarkdownRender {
                     }
                     writeln!(out, "### {}\n", super::table::section_title(name))?;
                     match s {
-                        Section::Table(t) => table(t, out)?,
+                        Section::Table(t) => table(t, self.detail, out)?,
                         Section::Fields(f) => {
                             writeln!(out, "| | |\n|---|---:|")?;
                             for (c, v) in f {

@@ -102,6 +102,12 @@ impl Value {
     }
 }
 
+/// The calendar day of an instant (microseconds, UTC) in an IANA time zone.
+pub fn local_day(micros: i64, tz: &str) -> Option<NaiveDate> {
+    let tz: chrono_tz::Tz = tz.parse().ok()?;
+    DateTime::from_timestamp_micros(micros).map(|t| t.with_timezone(&tz).date_naive())
+}
+
 /// RFC 3339 UTC with milliseconds, e.g. `2026-02-02T21:55:18.284Z`.
 pub fn format_ts(micros: i64) -> String {
     DateTime::from_timestamp_micros(micros)
@@ -110,13 +116,16 @@ pub fn format_ts(micros: i64) -> String {
 }
 
 /// A column: stable snake_case `name` (JSON/CSV), human `title` (table/Markdown).
-/// An `optional` column is left out of human formats when no row has a value in it
-/// (machine formats always carry every column, so their schema never changes).
+/// An `optional` column is left out of human formats when no row has a value in it (null, zero,
+/// false or empty in every row); a `detail`
+/// column is shown in human formats only with `-v`. Machine formats always carry every
+/// column, so their schema never changes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Col {
     pub name: String,
     pub title: String,
     pub optional: bool,
+    pub detail: bool,
 }
 
 impl Col {
@@ -125,6 +134,15 @@ impl Col {
             name: name.into(),
             title: title.into(),
             optional: false,
+            detail: false,
+        }
+    }
+
+    /// A column shown in tables and Markdown only with `-v`.
+    pub fn detail(name: &str, title: &str) -> Self {
+        Col {
+            detail: true,
+            ..Col::new(name, title)
         }
     }
 
@@ -138,14 +156,17 @@ impl Col {
 }
 
 impl Table {
-    /// Indexes of the columns a human format shows.
-    pub fn visible_columns(&self) -> Vec<usize> {
+    /// Indexes of the columns a human format shows (`detail`: also the detail columns).
+    pub fn visible_columns(&self, detail: bool) -> Vec<usize> {
         (0..self.columns.len())
+            .filter(|&i| detail || !self.columns[i].detail)
             .filter(|&i| {
                 !self.columns[i].optional
                     || self.rows.iter().any(|r| {
-                        !matches!(&r[i], Value::Null | Value::Int(0) | Value::Usd(0))
-                            && !matches!(&r[i], Value::List(v) if v.is_empty())
+                        !matches!(
+                            &r[i],
+                            Value::Null | Value::Int(0) | Value::Usd(0) | Value::Bool(false)
+                        ) && !matches!(&r[i], Value::List(v) if v.is_empty())
                     })
             })
             .collect()
@@ -195,14 +216,15 @@ pub trait Render {
     fn render(&self, doc: &Doc, out: &mut dyn Write) -> io::Result<()>;
 }
 
-/// The renderer of a format. `tty`: output goes to a terminal (tables then fit its width).
-pub fn renderer(format: Format, tty: bool) -> Box<dyn Render> {
+/// The renderer of a format. `tty`: output goes to a terminal (tables then fit its width);
+/// `detail`: human formats also show detail columns.
+pub fn renderer(format: Format, tty: bool, detail: bool) -> Box<dyn Render> {
     match format {
-        Format::Table => Box::new(table::TableRender { tty }),
+        Format::Table => Box::new(table::TableRender { tty, detail }),
         Format::Json => Box::new(json::JsonRender { lines: false }),
         Format::Ndjson => Box::new(json::JsonRender { lines: true }),
         Format::Csv => Box::new(csv::CsvRender),
-        Format::Markdown => Box::new(markdown::MarkdownRender),
+        Format::Markdown => Box::new(markdown::MarkdownRender { detail }),
     }
 }
 
@@ -248,7 +270,9 @@ pub(crate) mod tests {
 
     pub fn render(format: Format, doc: &Doc) -> String {
         let mut buf = Vec::new();
-        renderer(format, false).render(doc, &mut buf).unwrap();
+        renderer(format, false, false)
+            .render(doc, &mut buf)
+            .unwrap();
         String::from_utf8(buf).unwrap()
     }
 

@@ -10,16 +10,29 @@ use super::{Doc, Render, Section, Table, Value};
 pub struct TableRender {
     /// Output is a terminal: fit its width.
     pub tty: bool,
+    /// Show detail columns.
+    pub detail: bool,
 }
 
-/// `by_model` → `By model`.
+/// `by_model` → `By model`, `ai_agents` → `AI agents`, `prs` → `PRs`.
 pub fn section_title(name: &str) -> String {
-    let s = name.replace('_', " ");
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-        None => s,
-    }
+    let words: Vec<String> = name
+        .split('_')
+        .enumerate()
+        .map(|(i, w)| match w {
+            "ai" => "AI".to_string(),
+            "prs" => "PRs".to_string(),
+            "pr" => "PR".to_string(),
+            w if i == 0 => {
+                let mut c = w.chars();
+                c.next()
+                    .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                    .unwrap_or_default()
+            }
+            w => w.to_string(),
+        })
+        .collect();
+    words.join(" ")
 }
 
 impl TableRender {
@@ -36,7 +49,14 @@ impl TableRender {
     }
 
     fn table(&self, t: &Table, out: &mut dyn Write) -> io::Result<()> {
-        let visible = t.visible_columns();
+        if t.rows.is_empty() {
+            writeln!(out, "(none)")?;
+            for n in &t.notes {
+                writeln!(out, "{n}")?;
+            }
+            return Ok(());
+        }
+        let visible = t.visible_columns(self.detail);
         let mut c = self.comfy();
         c.set_header(visible.iter().map(|&i| t.columns[i].title.clone()));
         for r in &t.rows {
@@ -102,6 +122,13 @@ impl Render for TableRender {
 mod tests {
     use super::super::tests::{render, sample};
     use super::super::{Doc, Format};
+
+    #[test]
+    fn section_titles() {
+        assert_eq!(super::section_title("by_model"), "By model");
+        assert_eq!(super::section_title("ai_agents"), "AI agents");
+        assert_eq!(super::section_title("prs"), "PRs");
+    }
 
     #[test]
     fn table_is_stable_without_a_terminal() {

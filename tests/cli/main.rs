@@ -4,7 +4,9 @@
 mod common;
 mod demo;
 mod errors;
+mod gitrepo;
 mod prices;
 mod privacy;
+mod prs;
 mod sources;
 mod usage;

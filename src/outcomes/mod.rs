@@ -1,0 +1,868 @@
+//! Outcomes: what the spend bought, read from git history and PR exports.
+//!
+//! Per repository ([`load`]): walk the first-parent chain of the mainline, classify each
+//! mainline commit (merge PR, squash PR, direct push, non-PR merge; [`patterns`]), take a merge
+//! PR's commits from `M^1..M^2`, find AI markers in every commit ([`markers`]) and git-ai notes,
+//! link reverts to the PRs they revert, join a PR export when given ([`export`]; it is ground
+//! truth: it adds times, authors, labels, unmerged and rebase-merged PRs, and every disagreement
+//! with git is reported), and optionally count changed lines ([`stats`]).
+
+pub mod export;
+pub mod frame;
+pub mod git;
+pub mod markers;
+pub mod patterns;
+pub mod stats;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::sync::LazyLock;
+
+use anyhow::{Context, Result};
+use foldhash::{HashMap, HashMapExt};
+use git2::Oid;
+use regex::Regex;
+
+use crate::ingest::Text;
+pub use export::PrState;
+use markers::Marker;
+use patterns::{Class, Patterns, PrRef, split_message};
+
+/// What a commit is in the history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommitKind {
+    /// A mainline merge commit that landed a PR.
+    Merge,
+    /// A mainline single commit that landed a PR (squash, Gerrit change, …).
+    Squash,
+    /// A mainline commit that came from a rebase-merged PR (known from the export).
+    Rebase,
+    /// A mainline commit with no PR.
+    Direct,
+    /// A mainline merge that is not a PR (`Merge branch 'main' into x`, `Merge tag`).
+    NonPrMerge,
+    /// A commit brought in by a mainline merge (`M^1..M^2`).
+    Branch,
+}
+
+impl CommitKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CommitKind::Merge => "merge",
+            CommitKind::Squash => "squash",
+            CommitKind::Rebase => "rebase",
+            CommitKind::Direct => "direct",
+            CommitKind::NonPrMerge => "non_pr_merge",
+            CommitKind::Branch => "branch",
+        }
+    }
+}
+
+/// How a PR landed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PrKind {
+    Merge,
+    Squash,
+    Rebase,
+    /// Known only from the export (unmerged, or its merge commit is not in this history).
+    ExportOnly,
+}
+
+impl PrKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrKind::Merge => "merge",
+            PrKind::Squash => "squash",
+            PrKind::Rebase => "rebase",
+            PrKind::ExportOnly => "export_only",
+        }
+    }
+}
+
+/// Where a PR's record came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrOrigin {
+    Git,
+    Export,
+    Both,
+}
+
+impl PrOrigin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrOrigin::Git => "git",
+            PrOrigin::Export => "export",
+            PrOrigin::Both => "both",
+        }
+    }
+}
+
+/// Lines changed (libgit2, no rename detection: like `git diff --no-renames --numstat`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Stats {
+    pub additions: u64,
+    pub deletions: u64,
+    pub files: u64,
+}
+
+/// A commit of the `commits` table.
+#[derive(Debug, Clone)]
+pub struct Commit {
+    pub repo: Text,
+    pub sha: String,
+    pub parent_count: usize,
+    pub author: String,
+    pub author_email: String,
+    pub authored_at: i64,
+    pub committer_email: String,
+    pub committed_at: i64,
+    pub subject: String,
+    pub mainline: bool,
+    pub kind: CommitKind,
+    pub pr: Option<u64>,
+    pub markers: Vec<Marker>,
+    pub stats: Option<Stats>,
+    pub is_revert: bool,
+    /// The commit this one reverts (full sha when known).
+    pub reverts_sha: Option<String>,
+    message: String,
+}
+
+/// A PR/MR of the `prs` table.
+#[derive(Debug, Clone)]
+pub struct Pr {
+    pub repo: Text,
+    pub number: u64,
+    pub kind: PrKind,
+    pub state: PrState,
+    pub platform: &'static str,
+    /// The pattern that identified it in git, or `export`.
+    pub pattern: String,
+    pub title: Option<String>,
+    pub head_branch: Option<String>,
+    pub base_branch: Option<String>,
+    pub author: Option<String>,
+    pub created_at: Option<i64>,
+    pub merged_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    /// Earliest author time of its commits.
+    pub first_commit_at: Option<i64>,
+    pub merge_sha: Option<String>,
+    pub commit_shas: Vec<String>,
+    pub additions: Option<u64>,
+    pub deletions: Option<u64>,
+    pub changed_files: Option<u64>,
+    pub labels: Vec<String>,
+    pub markers: Vec<Marker>,
+    pub is_revert: bool,
+    /// What it reverts: `#N` or a sha.
+    pub reverts: Option<String>,
+    pub reverted: bool,
+    /// What reverted it: `#N` or a sha.
+    pub reverted_by: Option<String>,
+    pub reverted_at: Option<i64>,
+    pub origin: PrOrigin,
+}
+
+impl Pr {
+    pub fn ai_assisted(&self) -> bool {
+        !self.markers.is_empty()
+    }
+
+    pub fn ai_agents(&self) -> Vec<String> {
+        let s: BTreeSet<&str> = self.markers.iter().map(|m| m.agent.as_str()).collect();
+        s.into_iter().map(str::to_string).collect()
+    }
+
+    pub fn ai_models(&self) -> Vec<String> {
+        let s: BTreeSet<&str> = self
+            .markers
+            .iter()
+            .filter_map(|m| m.model.as_deref())
+            .collect();
+        s.into_iter().map(str::to_string).collect()
+    }
+
+    pub fn ai_evidence(&self) -> Vec<String> {
+        let s: BTreeSet<&str> = self.markers.iter().map(|m| m.evidence.as_str()).collect();
+        s.into_iter().map(str::to_string).collect()
+    }
+}
+
+/// A repository as read.
+#[derive(Debug, Clone)]
+pub struct RepoInfo {
+    pub id: Text,
+    pub path: PathBuf,
+    pub origin_url: Option<String>,
+    /// What was walked (`refs/remotes/origin/main`, `HEAD (detached at …)`).
+    pub mainline: String,
+    pub branch: Option<String>,
+    pub tip: String,
+    pub shallow: bool,
+    pub mainline_commits: u64,
+    pub commits: u64,
+    pub notes: u64,
+    pub exports: Vec<PathBuf>,
+}
+
+/// A place where the export and git disagree, or git is ambiguous.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Disagreement {
+    pub repo: String,
+    pub number: Option<u64>,
+    pub what: String,
+}
+
+/// What to read.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub repos: Vec<PathBuf>,
+    /// Export files and, when given right after a `--repo`, that repository's index.
+    pub exports: Vec<(PathBuf, Option<usize>)>,
+    pub branch: Option<String>,
+    pub patterns: Vec<String>,
+    pub stats: bool,
+}
+
+/// Everything read from the repositories and exports.
+#[derive(Debug, Default)]
+pub struct Outcomes {
+    pub repos: Vec<RepoInfo>,
+    pub prs: Vec<Pr>,
+    pub commits: Vec<Commit>,
+    pub warnings: Vec<String>,
+    pub disagreements: Vec<Disagreement>,
+}
+
+fn re(p: &str) -> Regex {
+    Regex::new(p).unwrap_or_else(|e| panic!("built-in pattern `{p}`: {e}"))
+}
+
+static REVERT_SUBJECT: LazyLock<Regex> = LazyLock::new(|| re(r#"^(?:Revert|Reapply) "(.*)""#));
+static REVERTS_SHA: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?m)^This reverts commit ([0-9a-fA-F]{7,40})"));
+
+/// Reads all repositories and exports.
+pub fn load(opts: &Options) -> Result<Outcomes> {
+    let patterns = Patterns::new(&opts.patterns)?;
+    let mut out = Outcomes::default();
+    let mut opened = Vec::new();
+    for path in &opts.repos {
+        let repo = git::Repo::open(path)?;
+        opened.push(repo);
+    }
+    // pair exports with repositories: explicit (after its --repo), by URL, or the only one
+    let mut exports_of: Vec<Vec<(PathBuf, export::ExportFile)>> =
+        (0..opened.len()).map(|_| Vec::new()).collect();
+    for (path, paired) in &opts.exports {
+        let file = export::read(path)?;
+        out.warnings.extend(
+            file.rejected
+                .iter()
+                .map(|r| format!("PR export entry skipped: {r}")),
+        );
+        let target = match paired {
+            Some(i) => Some(*i),
+            None => pair_by_url(&opened, &file).or(if opened.len() == 1 { Some(0) } else { None }),
+        };
+        let Some(i) = target else {
+            anyhow::bail!(
+                "cannot tell which repository the PR export {} belongs to: its PR URLs match no \
+                 repository's origin remote; put --prs right after its --repo",
+                path.display()
+            );
+        };
+        exports_of[i].push((path.clone(), file));
+    }
+    for (repo, exports) in opened.iter().zip(exports_of) {
+        read_repo(repo, exports, opts, &patterns, &mut out)
+            .with_context(|| format!("repository {}", repo.path.display()))?;
+    }
+    out.prs
+        .sort_by(|a, b| (&a.repo, a.number).cmp(&(&b.repo, b.number)));
+    out.commits
+        .sort_by(|a, b| (&a.repo, a.committed_at, &a.sha).cmp(&(&b.repo, b.committed_at, &b.sha)));
+    out.disagreements.sort();
+    Ok(out)
+}
+
+fn pair_by_url(repos: &[git::Repo], file: &export::ExportFile) -> Option<usize> {
+    let slug = file
+        .prs
+        .iter()
+        .find_map(|p| p.url.as_deref().and_then(export::url_slug))?;
+    repos.iter().position(|r| {
+        r.origin_url()
+            .and_then(|u| git::remote_slug(&u))
+            .is_some_and(|s| s.eq_ignore_ascii_case(&slug))
+    })
+}
+
+/// The per-repository work.
+fn read_repo(
+    repo: &git::Repo,
+    exports: Vec<(PathBuf, export::ExportFile)>,
+    opts: &Options,
+    patterns: &Patterns,
+    out: &mut Outcomes,
+) -> Result<()> {
+    let id: Text = Text::from(repo.id());
+    let mainline = repo.mainline(opts.branch.as_deref())?;
+    git::check_readable(repo, &mainline)?;
+    let chain = repo.first_parent_chain(mainline.tip)?;
+    let shallow = repo.is_shallow();
+
+    // read the mainline and the branches merged into it
+    let mut commits: Vec<Commit> = Vec::new();
+    let mut index: HashMap<Oid, usize> = HashMap::with_capacity(chain.len() * 2);
+    // indices into `commits` of the mainline, newest first
+    let mut mainline_order: Vec<usize> = Vec::with_capacity(chain.len());
+    let mut refs: Vec<(usize, PrRef)> = Vec::new();
+    let mut branch_of: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut missing = 0u64;
+    for &oid in &chain {
+        let raw = match repo.read(oid) {
+            Ok(r) => r,
+            Err(e) if git::is_missing(&e) => {
+                missing += 1;
+                continue;
+            }
+            Err(e) => return Err(e).context("reading a mainline commit"),
+        };
+        let class = patterns.classify(&raw.message, raw.parents.len());
+        let kind = match (&class, raw.parents.len()) {
+            (Class::Pr(_), 2..) => CommitKind::Merge,
+            (Class::Pr(_), _) => CommitKind::Squash,
+            (Class::NonPrMerge, _) => CommitKind::NonPrMerge,
+            (Class::Direct, _) => CommitKind::Direct,
+        };
+        let at = commits.len();
+        index.insert(oid, at);
+        mainline_order.push(at);
+        commits.push(commit_of(&id, raw.clone(), true, kind));
+        if let Class::Pr(r) = class {
+            refs.push((at, r));
+        }
+        if raw.parents.len() >= 2 {
+            match repo.range(raw.parents[0], raw.parents[1]) {
+                Ok(oids) => {
+                    let mut members = Vec::with_capacity(oids.len());
+                    for b in oids {
+                        if index.contains_key(&b) {
+                            continue;
+                        }
+                        match repo.read(b) {
+                            Ok(rb) => {
+                                let j = commits.len();
+                                index.insert(b, j);
+                                commits.push(commit_of(&id, rb, false, CommitKind::Branch));
+                                members.push(j);
+                            }
+                            Err(e) if git::is_missing(&e) => missing += 1,
+                            Err(e) => return Err(e).context("reading a merged commit"),
+                        }
+                    }
+                    branch_of.insert(at, members);
+                }
+                Err(e) if git::is_missing(&e) => {
+                    missing += 1;
+                    out.warnings.push(format!(
+                        "{id}: the commits merged by {} are not in this clone (shallow or \
+                         incomplete); that merge counts without them",
+                        git::short_sha(oid)
+                    ));
+                }
+                Err(e) => return Err(e).context("walking a merge"),
+            }
+        }
+    }
+    if shallow {
+        let oldest = chain.last().map(|o| git::short_sha(*o)).unwrap_or_default();
+        out.warnings.push(format!(
+            "{id} is a shallow clone: history before {oldest} is not available; PRs merged \
+             earlier are missing (fetch with --unshallow for the full history)"
+        ));
+    }
+    if missing > 0 && !shallow {
+        out.warnings.push(format!(
+            "{id}: {missing} commit object(s) are missing from the repository; they were skipped"
+        ));
+    }
+
+    // git-ai notes
+    let notes = repo.ai_notes()?;
+    let mut note_count = 0u64;
+    for (oid, text) in &notes {
+        if let Some(&i) = index.get(oid) {
+            note_count += 1;
+            commits[i].markers.extend(markers::in_git_ai_note(text));
+            commits[i].markers.sort();
+            commits[i].markers.dedup();
+        }
+    }
+
+    // PRs found in git
+    let mut prs: BTreeMap<u64, Pr> = BTreeMap::new();
+    for (at, r) in &refs {
+        let c = &commits[*at];
+        let members: Vec<usize> = match c.kind {
+            CommitKind::Merge => branch_of.get(at).cloned().unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        let mut shas: Vec<(i64, String)> = members
+            .iter()
+            .map(|&m| (commits[m].authored_at, commits[m].sha.clone()))
+            .collect();
+        if c.kind == CommitKind::Squash {
+            shas.push((c.authored_at, c.sha.clone()));
+        }
+        shas.sort();
+        let first_commit_at = shas.first().map(|(t, _)| *t);
+        let author = match c.kind {
+            CommitKind::Merge => members
+                .iter()
+                .min_by_key(|&&m| (commits[m].authored_at, &commits[m].sha))
+                .map(|&m| commits[m].author.clone())
+                .or_else(|| Some(c.author.clone())),
+            _ => Some(c.author.clone()),
+        };
+        let mut pr_markers: Vec<Marker> = c.markers.clone();
+        for &m in &members {
+            pr_markers.extend(commits[m].markers.iter().cloned());
+        }
+        if let Some(b) = r.head_branch.as_deref().and_then(markers::in_branch) {
+            pr_markers.push(b);
+        }
+        pr_markers.sort();
+        pr_markers.dedup();
+        for &number in &r.numbers {
+            let pr = Pr {
+                repo: id.clone(),
+                number,
+                kind: if c.kind == CommitKind::Merge {
+                    PrKind::Merge
+                } else {
+                    PrKind::Squash
+                },
+                state: PrState::Merged,
+                platform: r.platform,
+                pattern: r.pattern.clone(),
+                title: r.title.clone(),
+                head_branch: r.head_branch.clone(),
+                base_branch: r.base_branch.clone().or_else(|| mainline.branch.clone()),
+                author: author.clone(),
+                created_at: None,
+                merged_at: Some(c.committed_at),
+                closed_at: Some(c.committed_at),
+                first_commit_at,
+                merge_sha: Some(c.sha.clone()),
+                commit_shas: shas.iter().map(|(_, s)| s.clone()).collect(),
+                additions: None,
+                deletions: None,
+                changed_files: None,
+                labels: Vec::new(),
+                markers: pr_markers.clone(),
+                is_revert: false,
+                reverts: None,
+                reverted: false,
+                reverted_by: None,
+                reverted_at: None,
+                origin: PrOrigin::Git,
+            };
+            // walking newest first: a number seen again on an older commit (a re-landed
+            // cherry-pick) keeps the newer landing
+            if let Some(prev) = prs.get(&number) {
+                out.disagreements.push(Disagreement {
+                    repo: id.to_string(),
+                    number: Some(number),
+                    what: format!(
+                        "PR #{number} appears on two mainline commits ({} and {}); the newer is \
+                         counted",
+                        short(prev.merge_sha.as_deref()),
+                        short(Some(&c.sha))
+                    ),
+                });
+                continue;
+            }
+            prs.insert(number, pr);
+        }
+        for &m in &members {
+            commits[m].pr = r.numbers.first().copied();
+        }
+        commits[*at].pr = r.numbers.first().copied();
+    }
+
+    let export_paths: Vec<PathBuf> = exports.iter().map(|(p, _)| p.clone()).collect();
+    for (path, file) in exports {
+        join_export(
+            &id,
+            &path,
+            file,
+            &mut commits,
+            &mainline_order,
+            &mut prs,
+            out,
+        );
+    }
+
+    link_reverts(&mut commits, &mut prs);
+
+    if opts.stats {
+        stats::fill(repo, &mut commits, &mut prs, &mut out.warnings)?;
+    }
+
+    out.repos.push(RepoInfo {
+        id: id.clone(),
+        path: repo.path.clone(),
+        origin_url: repo.origin_url(),
+        mainline: mainline.reference.clone(),
+        branch: mainline.branch.clone(),
+        tip: mainline.tip.to_string(),
+        shallow,
+        mainline_commits: commits.iter().filter(|c| c.mainline).count() as u64,
+        commits: commits.len() as u64,
+        notes: note_count,
+        exports: export_paths,
+    });
+    out.prs.extend(prs.into_values());
+    out.commits.extend(commits);
+    Ok(())
+}
+
+fn short(sha: Option<&str>) -> String {
+    sha.map(|s| s[..7.min(s.len())].to_string())
+        .unwrap_or_default()
+}
+
+fn commit_of(repo: &Text, raw: git::RawCommit, mainline: bool, kind: CommitKind) -> Commit {
+    let markers = markers::in_commit(
+        &raw.message,
+        (&raw.author_name, &raw.author_email),
+        (&raw.committer_name, &raw.committer_email),
+    );
+    let (subject, _) = split_message(&raw.message);
+    Commit {
+        repo: repo.clone(),
+        sha: raw.oid.to_string(),
+        parent_count: raw.parents.len(),
+        author: raw.author_name,
+        author_email: raw.author_email,
+        authored_at: raw.authored_at,
+        committer_email: raw.committer_email,
+        committed_at: raw.committed_at,
+        subject: subject.to_string(),
+        mainline,
+        kind,
+        pr: None,
+        markers,
+        stats: None,
+        is_revert: false,
+        reverts_sha: None,
+        message: raw.message,
+    }
+}
+
+/// Joins one export: ground truth for numbers, times, authors, labels, unmerged and
+/// rebase-merged PRs. Every disagreement with git is recorded.
+#[allow(clippy::too_many_arguments)]
+fn join_export(
+    id: &Text,
+    path: &std::path::Path,
+    file: export::ExportFile,
+    commits: &mut [Commit],
+    mainline_order: &[usize],
+    prs: &mut BTreeMap<u64, Pr>,
+    out: &mut Outcomes,
+) {
+    let mut disagree = |number: Option<u64>, what: String| {
+        out.disagreements.push(Disagreement {
+            repo: id.to_string(),
+            number,
+            what,
+        })
+    };
+    let by_sha: HashMap<String, usize> = commits
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.mainline)
+        .map(|(i, c)| (c.sha.clone(), i))
+        .collect();
+    let position: HashMap<usize, usize> = mainline_order
+        .iter()
+        .enumerate()
+        .map(|(pos, &i)| (i, pos))
+        .collect();
+    let mut exported: BTreeSet<u64> = BTreeSet::new();
+    let mut merged_range: Option<(i64, i64)> = None;
+    for e in file.prs {
+        exported.insert(e.number);
+        if let Some(t) = e.merged_at {
+            merged_range = Some(match merged_range {
+                Some((lo, hi)) => (lo.min(t), hi.max(t)),
+                None => (t, t),
+            });
+        }
+        let landed = e.squash_sha.as_deref().or(e.merge_sha.as_deref());
+        let at = match (e.state, landed) {
+            (PrState::Merged, Some(sha)) => by_sha.get(sha.to_ascii_lowercase().as_str()).copied(),
+            _ => None,
+        };
+        if let (PrState::Merged, Some(sha), None) = (e.state, landed, at) {
+            disagree(
+                Some(e.number),
+                format!(
+                    "the export says PR #{} landed as {}, which is not on the walked mainline \
+                     (merged elsewhere, or history not fetched)",
+                    e.number,
+                    short(Some(sha))
+                ),
+            );
+        }
+        let mut pr = match (at, at.and_then(|i| commits[i].pr)) {
+            // git knows this commit's PR
+            (Some(i), Some(n)) => {
+                let git_pr = prs.remove(&n);
+                if n != e.number {
+                    disagree(
+                        Some(e.number),
+                        format!(
+                            "commit {} is PR #{n} by its message but PR #{} in the export; the \
+                             export is used",
+                            short(Some(&commits[i].sha)),
+                            e.number
+                        ),
+                    );
+                    for c in commits.iter_mut().filter(|c| c.pr == Some(n)) {
+                        c.pr = Some(e.number);
+                    }
+                }
+                let mut p = git_pr.unwrap_or_else(|| blank_pr(id, e.number));
+                p.number = e.number;
+                p.origin = PrOrigin::Both;
+                p
+            }
+            // a mainline commit without a PR message: a rebase merge. Its commits are the run
+            // of mainline commits ending at it whose subjects match the export's commits.
+            (Some(i), None) => {
+                let mut p = blank_pr(id, e.number);
+                p.kind = PrKind::Rebase;
+                p.origin = PrOrigin::Both;
+                let wanted: Vec<&str> = e
+                    .commits
+                    .iter()
+                    .rev()
+                    .map(|c| c.headline.as_str())
+                    .collect();
+                let mut members = vec![i];
+                let from = position.get(&i).copied().unwrap_or(0);
+                for (k, &j) in mainline_order.iter().enumerate().skip(from + 1) {
+                    let Some(want) = wanted.get(k - from) else {
+                        break;
+                    };
+                    if commits[j].subject != *want || commits[j].pr.is_some() {
+                        break;
+                    }
+                    members.push(j);
+                }
+                for &j in &members {
+                    commits[j].kind = CommitKind::Rebase;
+                    commits[j].pr = Some(e.number);
+                    p.markers.extend(commits[j].markers.iter().cloned());
+                }
+                let mut shas: Vec<(i64, String)> = members
+                    .iter()
+                    .map(|&j| (commits[j].authored_at, commits[j].sha.clone()))
+                    .collect();
+                shas.sort();
+                p.first_commit_at = shas.first().map(|(t, _)| *t);
+                p.commit_shas = shas.into_iter().map(|(_, s)| s).collect();
+                p.merge_sha = Some(commits[i].sha.clone());
+                p.merged_at = Some(commits[i].committed_at);
+                p
+            }
+            (None, _) => {
+                let mut p = blank_pr(id, e.number);
+                p.merge_sha = landed.map(str::to_string);
+                p
+            }
+        };
+        // the export's facts win
+        pr.state = e.state;
+        pr.platform = e.platform;
+        if e.title.is_some() {
+            pr.title = e.title.clone();
+        }
+        if e.author.is_some() {
+            pr.author = e.author.clone();
+        }
+        pr.created_at = e.created_at.or(pr.created_at);
+        pr.merged_at = e.merged_at.or(if e.state == PrState::Merged {
+            pr.merged_at
+        } else {
+            None
+        });
+        pr.closed_at = e.closed_at.or(pr.closed_at);
+        if e.head_branch.is_some() {
+            pr.head_branch = e.head_branch.clone();
+        }
+        if e.base_branch.is_some() {
+            pr.base_branch = e.base_branch.clone();
+        }
+        pr.additions = e.additions.or(pr.additions);
+        pr.deletions = e.deletions.or(pr.deletions);
+        pr.changed_files = e.changed_files.or(pr.changed_files);
+        pr.labels = e.labels.clone();
+        for c in &e.commits {
+            let (name, email) = c.authors.first().cloned().unwrap_or_default();
+            pr.markers
+                .extend(markers::in_commit(&c.message, (&name, &email), ("", "")));
+            if pr.kind == PrKind::ExportOnly && !c.oid.is_empty() {
+                pr.commit_shas.push(c.oid.clone());
+            }
+            if let Some(t) = c.authored_at {
+                pr.first_commit_at = Some(pr.first_commit_at.map_or(t, |f| f.min(t)));
+            }
+        }
+        if let Some(b) = pr.head_branch.as_deref().and_then(markers::in_branch) {
+            pr.markers.push(b);
+        }
+        pr.markers.sort();
+        pr.markers.dedup();
+        prs.insert(e.number, pr);
+    }
+    // PRs git found that the export does not list, within the export's period
+    if let Some((lo, hi)) = merged_range {
+        for pr in prs.values() {
+            if pr.origin == PrOrigin::Git
+                && !exported.contains(&pr.number)
+                && pr.merged_at.is_some_and(|t| t >= lo && t <= hi)
+            {
+                disagree(
+                    Some(pr.number),
+                    format!(
+                        "PR #{} ({}) is in git but not in the export {}",
+                        pr.number,
+                        short(pr.merge_sha.as_deref()),
+                        path.display()
+                    ),
+                );
+            }
+        }
+    }
+}
+
+fn blank_pr(id: &Text, number: u64) -> Pr {
+    Pr {
+        repo: id.clone(),
+        number,
+        kind: PrKind::ExportOnly,
+        state: PrState::Merged,
+        platform: "export",
+        pattern: "export".into(),
+        title: None,
+        head_branch: None,
+        base_branch: None,
+        author: None,
+        created_at: None,
+        merged_at: None,
+        closed_at: None,
+        first_commit_at: None,
+        merge_sha: None,
+        commit_shas: Vec::new(),
+        additions: None,
+        deletions: None,
+        changed_files: None,
+        labels: Vec::new(),
+        markers: Vec::new(),
+        is_revert: false,
+        reverts: None,
+        reverted: false,
+        reverted_by: None,
+        reverted_at: None,
+        origin: PrOrigin::Export,
+    }
+}
+
+/// Links revert commits to what they revert: `This reverts commit <sha>` first, else the
+/// subject `Revert "<original subject>"` matched to the newest earlier mainline commit. A PR
+/// containing a revert (or titled `Revert "…"`) is a revert PR; the PR it reverts is marked
+/// reverted, with what reverted it and when (the revert's landing on the mainline).
+fn link_reverts(commits: &mut [Commit], prs: &mut BTreeMap<u64, Pr>) {
+    let by_sha: BTreeMap<String, usize> = commits
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.sha.clone(), i))
+        .collect();
+    let mut links: Vec<(usize, Option<usize>)> = Vec::new();
+    for (i, c) in commits.iter().enumerate() {
+        let Some(caps) = REVERT_SUBJECT.captures(&c.subject) else {
+            if REVERTS_SHA.is_match(&c.message) {
+                links.push((i, victim_by_sha(&c.message, &by_sha)));
+            }
+            continue;
+        };
+        let victim = victim_by_sha(&c.message, &by_sha).or_else(|| {
+            let orig = caps[1].to_string();
+            commits
+                .iter()
+                .enumerate()
+                .filter(|(j, v)| *j != i && v.mainline && v.committed_at <= c.committed_at)
+                .filter(|(_, v)| v.subject == orig)
+                .max_by_key(|(_, v)| (v.committed_at, v.sha.clone()))
+                .map(|(j, _)| j)
+        });
+        links.push((i, victim));
+    }
+    for (r, victim) in links {
+        commits[r].is_revert = true;
+        commits[r].reverts_sha = victim.map(|v| commits[v].sha.clone());
+        let revert_pr = commits[r].pr;
+        let revert_ref = match revert_pr {
+            Some(n) => format!("#{n}"),
+            None => commits[r].sha.clone(),
+        };
+        let revert_at = match revert_pr.and_then(|n| prs.get(&n)) {
+            Some(p) => p.merged_at,
+            None => Some(commits[r].committed_at),
+        };
+        let victim_pr = victim.and_then(|v| commits[v].pr);
+        if let Some(p) = revert_pr.and_then(|n| prs.get_mut(&n)) {
+            p.is_revert = true;
+            p.reverts = match (victim_pr, victim) {
+                (Some(n), _) => Some(format!("#{n}")),
+                (None, Some(v)) => Some(commits[v].sha.clone()),
+                (None, None) => p.reverts.take(),
+            };
+        }
+        if let Some(p) = victim_pr.and_then(|n| prs.get_mut(&n))
+            && victim_pr != revert_pr
+        {
+            p.reverted = true;
+            p.reverted_by = Some(revert_ref);
+            p.reverted_at = revert_at;
+        }
+    }
+    for p in prs.values_mut() {
+        if p.title
+            .as_deref()
+            .is_some_and(|t| REVERT_SUBJECT.is_match(t))
+        {
+            p.is_revert = true;
+        }
+    }
+}
+
+fn victim_by_sha(message: &str, by_sha: &BTreeMap<String, usize>) -> Option<usize> {
+    let caps = REVERTS_SHA.captures(message)?;
+    let prefix = caps[1].to_ascii_lowercase();
+    let mut hits = by_sha
+        .range(prefix.clone()..)
+        .take_while(|(s, _)| s.starts_with(&prefix));
+    let first = hits.next()?;
+    // an ambiguous abbreviation resolves to nothing
+    match hits.next() {
+        Some(_) => None,
+        None => Some(*first.1),
+    }
+}
