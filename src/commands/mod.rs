@@ -232,8 +232,16 @@ impl Ctx {
         self.diag.timing("outcomes", clock.elapsed());
         for r in &o.repos {
             self.diag.detail(&format!(
-                "{}: walked {} ({} mainline commits, {} commits read)",
-                r.id, r.mainline, r.mainline_commits, r.commits
+                "{}: walked {} ({} mainline commits, {} commits read{})",
+                r.id,
+                r.mainline,
+                r.mainline_commits,
+                r.commits,
+                if r.commit_graph {
+                    ", shape from git's commit-graph"
+                } else {
+                    ""
+                }
             ));
         }
         for w in &o.warnings {
@@ -303,20 +311,53 @@ fn doc_notes(doc: &Doc) -> Vec<&String> {
 }
 
 /// Writes `path` via a temporary file in the same directory and a rename, so readers never
-/// see a partial file.
+/// see a partial file. A symlink is written through (the link stays), an existing file keeps
+/// its permissions, and anything that is not a regular file — `/dev/null`, `/dev/stdout`, a
+/// FIFO — is written to directly instead of being replaced.
 pub fn write_atomically(path: &Path, f: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
-    let dir = match path.parent() {
+    let existing = std::fs::metadata(path).ok();
+    if let Some(m) = &existing
+        && !m.is_file()
+    {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        let mut w = std::io::BufWriter::new(file);
+        f(&mut w)?;
+        w.flush()
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        return Ok(());
+    }
+    let target = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(path)
+            .with_context(|| format!("cannot resolve the link {}", path.display()))?,
+        _ => path.to_path_buf(),
+    };
+    let dir = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // what a plain create would give (0666 less the umask), not tempfile's 0600
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder
+        .tempfile_in(dir)
         .with_context(|| format!("cannot write to {}", dir.display()))?;
     {
         let mut w = std::io::BufWriter::new(tmp.as_file_mut());
         f(&mut w)?;
         w.flush()?;
     }
-    tmp.persist(path)
+    if let Some(m) = existing {
+        // best effort: the content matters more than the mode
+        let _ = tmp.as_file().set_permissions(m.permissions());
+    }
+    tmp.persist(&target)
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }

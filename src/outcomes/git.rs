@@ -5,7 +5,11 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use foldhash::HashSet;
 use git2::{ErrorCode, Oid, Repository};
+
+use super::graph::Graph;
+use super::pack::{PackReader, Packs};
 
 /// A commit as read from git (message decoded lossily: git does not promise UTF-8).
 #[derive(Debug, Clone)]
@@ -41,6 +45,11 @@ pub struct Repo {
 impl Repo {
     /// Opens a work tree (or a directory inside one) or a bare clone.
     pub fn open(path: &Path) -> Result<Repo> {
+        // Like git itself, trust the object database instead of re-hashing every object read;
+        // and do not cache commits: a history walk reads each one once. (`--stats` turns the
+        // cache back on for its tree diffs.) Set before any reader thread starts.
+        git2::opts::strict_hash_verification(false);
+        git2::opts::enable_caching(false);
         let repo = Repository::open(path)
             .or_else(|_| Repository::discover(path))
             .with_context(|| format!("--repo {}: not a git repository", path.display()))?;
@@ -157,52 +166,23 @@ impl Repo {
         })
     }
 
-    /// The first-parent chain from `tip`, newest first. In a shallow clone the walk ends at
-    /// the shallow boundary.
-    pub fn first_parent_chain(&self, tip: Oid) -> Result<Vec<Oid>> {
-        let mut walk = self.repo.revwalk()?;
-        walk.push(tip)?;
-        walk.simplify_first_parent()?;
-        let mut out = Vec::new();
-        for oid in walk {
-            match oid {
-                Ok(oid) => out.push(oid),
-                // a shallow or incomplete clone: stop where history ends
-                Err(e) if is_missing(&e) => break,
-                Err(e) => return Err(e).context("walking the mainline"),
-            }
+    /// What commit readers need; see [`History`].
+    pub fn history(&self) -> History {
+        // `.git/shallow` lists the commits whose parents a shallow clone does not have
+        let shallow = std::fs::read_to_string(self.repo.path().join("shallow"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| Oid::from_str(l.trim()).ok())
+            .collect();
+        History {
+            git_dir: self.repo.path().to_path_buf(),
+            shallow,
+            packs: Packs::open(&self.repo.path().join("objects")),
+            graph: Graph::open(self.repo.path()),
         }
-        Ok(out)
     }
 
-    /// Commits reachable from `include` but not from `exclude` (a merge's `M^1..M^2`).
-    pub fn range(&self, exclude: Oid, include: Oid) -> Result<Vec<Oid>, git2::Error> {
-        let mut walk = self.repo.revwalk()?;
-        walk.push(include)?;
-        walk.hide(exclude)?;
-        walk.collect()
-    }
-
-    /// Reads a commit.
-    pub fn read(&self, oid: Oid) -> Result<RawCommit, git2::Error> {
-        let c = self.repo.find_commit(oid)?;
-        let a = c.author();
-        let m = c.committer();
-        let micros = |t: git2::Time| t.seconds() * 1_000_000;
-        Ok(RawCommit {
-            oid,
-            parents: c.parent_ids().collect(),
-            author_name: String::from_utf8_lossy(a.name_bytes()).into_owned(),
-            author_email: String::from_utf8_lossy(a.email_bytes()).into_owned(),
-            authored_at: micros(a.when()),
-            committer_name: String::from_utf8_lossy(m.name_bytes()).into_owned(),
-            committer_email: String::from_utf8_lossy(m.email_bytes()).into_owned(),
-            committed_at: micros(m.when()),
-            message: String::from_utf8_lossy(c.message_bytes()).into_owned(),
-        })
-    }
-
-    /// All notes under `refs/notes/ai` (git-ai), by annotated commit.
+    /// All notes under `refs/notes/ai`    /// All notes under `refs/notes/ai` (git-ai), by annotated commit.
     pub fn ai_notes(&self) -> Result<Vec<(Oid, String)>> {
         let notes = match self.repo.notes(Some("refs/notes/ai")) {
             Ok(n) => n,
@@ -225,9 +205,242 @@ impl Repo {
     }
 }
 
+/// A repository's commits for readers on several threads: a libgit2 repository handle
+/// must not be shared between threads, so each thread opens its own [`Reader`]; the mapped
+/// packs are shared.
+pub struct History {
+    git_dir: PathBuf,
+    shallow: HashSet<Oid>,
+    packs: Packs,
+    graph: Option<Graph>,
+}
+
+impl History {
+    /// git's commit-graph, when the repository has a usable one.
+    pub fn graph(&self) -> Option<&Graph> {
+        self.graph.as_ref()
+    }
+
+    /// A reader for one thread. Cheap: libgit2 is only opened when a commit is not in a pack.
+    pub fn reader(&self) -> Result<Reader<'_>, git2::Error> {
+        Ok(Reader {
+            repo: None,
+            history: self,
+            pack: self.packs.reader(),
+            buf: Vec::new(),
+        })
+    }
+
+    /// Parses a commit object read by [`Reader::mainline`]. A commit on the shallow boundary
+    /// has no parents, as in git.
+    pub fn parse(&self, oid: Oid, data: &[u8]) -> Result<RawCommit, git2::Error> {
+        let mut c = parse_commit(oid, data).ok_or_else(|| {
+            git2::Error::new(
+                ErrorCode::Invalid,
+                git2::ErrorClass::Object,
+                format!("commit {oid} is malformed"),
+            )
+        })?;
+        if self.shallow.contains(&oid) {
+            c.parents.clear();
+        }
+        Ok(c)
+    }
+}
+
+/// Reads commits and parses them here. Packed commits come from [`pack`](super::pack), which
+/// reads from several threads at once without a lock, anything else from libgit2; libgit2's
+/// parsed-object cache and its signature and message copies would be pure overhead for a
+/// walk that reads each commit once.
+pub struct Reader<'h> {
+    repo: Option<Repository>,
+    history: &'h History,
+    pack: PackReader<'h>,
+    buf: Vec<u8>,
+}
+
+impl Reader<'_> {
+    /// The bytes of a commit object into `out`.
+    fn raw(&mut self, oid: Oid, out: &mut Vec<u8>) -> Result<(), git2::Error> {
+        if self.pack.commit(oid, out).is_ok() {
+            return Ok(());
+        }
+        // not in a pack this reader maps (or unreadable there): libgit2 decides
+        let repo = match &mut self.repo {
+            Some(r) => r,
+            None => self.repo.insert(Repository::open(&self.history.git_dir)?),
+        };
+        let odb = repo.odb()?;
+        let obj = odb.read(oid)?;
+        if obj.kind() != git2::ObjectType::Commit {
+            return Err(git2::Error::new(
+                ErrorCode::Invalid,
+                git2::ErrorClass::Object,
+                format!("{oid} is a {}, not a commit", obj.kind()),
+            ));
+        }
+        out.clear();
+        out.extend_from_slice(obj.data());
+        Ok(())
+    }
+
+    /// Reads a commit. A commit on the shallow boundary has no parents, as in git.
+    pub fn read(&mut self, oid: Oid) -> Result<RawCommit, git2::Error> {
+        let mut buf = std::mem::take(&mut self.buf);
+        let c = self
+            .raw(oid, &mut buf)
+            .and_then(|()| self.history.parse(oid, &buf));
+        self.buf = buf;
+        c
+    }
+
+    /// Reads the first-parent chain from `tip`, newest first, handing each commit object to
+    /// `sink` unparsed ([`History::parse`] does that, on another thread if need be: this walk
+    /// is sequential, each commit naming the next). The walk ends at a root commit or where a
+    /// shallow or damaged clone's history ends; the result says whether a parent was missing.
+    pub fn mainline(&mut self, tip: Oid, mut sink: impl FnMut(Oid, Vec<u8>)) -> Result<bool> {
+        let mut next = Some(tip);
+        let mut first = true;
+        while let Some(oid) = next {
+            let mut data = Vec::new();
+            match self.raw(oid, &mut data) {
+                Ok(()) => {
+                    next = match self.history.shallow.contains(&oid) {
+                        true => None,
+                        false => first_parent(&data),
+                    };
+                    sink(oid, data);
+                }
+                Err(e) if is_missing(&e) && !first => return Ok(true),
+                Err(e) => return Err(e).context("reading a mainline commit"),
+            }
+            first = false;
+        }
+        Ok(false)
+    }
+}
+
+/// The first `parent` header of a commit object.
+fn first_parent(data: &[u8]) -> Option<Oid> {
+    for line in data.split(|&b| b == b'\n') {
+        if line.is_empty() {
+            break;
+        }
+        if let Some(hex) = line.strip_prefix(b"parent ") {
+            return std::str::from_utf8(hex)
+                .ok()
+                .and_then(|h| Oid::from_str(h).ok());
+        }
+    }
+    None
+}
+
+impl Reader<'_> {
+    /// The commits reachable from `starts` by paths that avoid `stop` (the mainline), with
+    /// the objects found missing on the way (a shallow or damaged clone).
+    pub fn reach(&mut self, starts: &[Oid], stop: &HashSet<Oid>) -> Result<Reached> {
+        let mut out = Reached::default();
+        let mut visited: HashSet<Oid> = HashSet::default();
+        let mut stack: Vec<Oid> = starts.iter().rev().copied().collect();
+        while let Some(oid) = stack.pop() {
+            if stop.contains(&oid) || !visited.insert(oid) {
+                continue;
+            }
+            match self.read(oid) {
+                Ok(c) => {
+                    stack.extend(c.parents.iter().rev());
+                    out.commits.push(c);
+                }
+                Err(e) if is_missing(&e) => out.missing.push(oid),
+                Err(e) => return Err(e).context("reading a merged commit"),
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// See [`Reader::reach`].
+#[derive(Debug, Default)]
+pub struct Reached {
+    pub commits: Vec<RawCommit>,
+    pub missing: Vec<Oid>,
+}
+
+/// Parses a commit object: header lines (`tree`, `parent`, `author`, `committer`, then others
+/// such as `gpgsig` whose continuation lines start with a space), a blank line, the message.
+/// The message keeps git's bytes, decoded lossily (git does not promise UTF-8), without the
+/// blank lines libgit2 also strips from its start.
+fn parse_commit(oid: Oid, data: &[u8]) -> Option<RawCommit> {
+    let mut parents = Vec::new();
+    let mut author = None;
+    let mut committer = None;
+    let mut rest = data;
+    loop {
+        let end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+        let line = &rest[..end];
+        rest = rest.get(end + 1..).unwrap_or_default();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(hex) = line.strip_prefix(b"parent ") {
+            parents.push(Oid::from_str(std::str::from_utf8(hex).ok()?).ok()?);
+        } else if let Some(sig) = line.strip_prefix(b"author ") {
+            author = Some(parse_signature(sig)?);
+        } else if let Some(sig) = line.strip_prefix(b"committer ") {
+            committer = Some(parse_signature(sig)?);
+        }
+        if rest.is_empty() {
+            break;
+        }
+    }
+    let (author_name, author_email, authored_at) = author?;
+    let (committer_name, committer_email, committed_at) = committer?;
+    let start = rest.iter().position(|&b| b != b'\n').unwrap_or(rest.len());
+    Some(RawCommit {
+        oid,
+        parents,
+        author_name,
+        author_email,
+        authored_at,
+        committer_name,
+        committer_email,
+        committed_at,
+        message: String::from_utf8_lossy(&rest[start..]).into_owned(),
+    })
+}
+
+/// `Name <email> 1700000000 +0100` → name, email, microseconds since the epoch.
+fn parse_signature(sig: &[u8]) -> Option<(String, String, i64)> {
+    let lt = memchr::memchr(b'<', sig)?;
+    let gt = lt + memchr::memchr(b'>', &sig[lt..])?;
+    let text = |b: &[u8]| String::from_utf8_lossy(b.trim_ascii()).into_owned();
+    let seconds: i64 = std::str::from_utf8(&sig[gt + 1..])
+        .ok()
+        .and_then(|t| t.split_ascii_whitespace().next())
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(0);
+    Some((
+        text(&sig[..lt]),
+        text(&sig[lt + 1..gt]),
+        seconds.saturating_mul(1_000_000),
+    ))
+}
+
 /// Whether a git error means an object is not in the repository (shallow or damaged clone).
 pub fn is_missing(e: &git2::Error) -> bool {
     e.code() == ErrorCode::NotFound || e.class() == git2::ErrorClass::Odb
+}
+
+/// The 40 lower-case hex digits of an object id (`Oid`'s `Display` goes through the
+/// formatting machinery, a measurable cost when every commit of a history is named).
+pub fn hex(oid: Oid) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(40);
+    for b in oid.as_bytes() {
+        s.push(DIGITS[usize::from(b >> 4)] as char);
+        s.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    s
 }
 
 /// First 7 hex digits.
@@ -272,6 +485,13 @@ pub fn check_readable(repo: &Repo, mainline: &Mainline) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_matches_display() {
+        let oid = Oid::from_str("00ff10a0b9c8d7e6f5a4b3c2d1e0f9e8d7c6b5a4").unwrap();
+        assert_eq!(hex(oid), oid.to_string());
+        assert_eq!(hex(Oid::ZERO_SHA1), "0".repeat(40));
+    }
 
     #[test]
     fn remote_slugs() {

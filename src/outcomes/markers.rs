@@ -44,6 +44,14 @@ pub struct Marker {
 }
 
 impl Marker {
+    /// `agent:evidence` or `agent:evidence:model`, e.g. `claude:trailer:claude-opus-4-6`.
+    pub fn label(&self) -> String {
+        match &self.model {
+            Some(m) => format!("{}:{}:{m}", self.agent, self.evidence.as_str()),
+            None => format!("{}:{}", self.agent, self.evidence.as_str()),
+        }
+    }
+
     fn new(agent: &str, evidence: Evidence, model: Option<String>) -> Self {
         Marker {
             agent: agent.to_string(),
@@ -88,7 +96,12 @@ const EMAILS: &[(&str, Match, &str)] = &[
 
 /// The agent an email belongs to. `name` disambiguates the generic `noreply@google.com`.
 pub fn agent_of_email(email: &str, name: &str) -> Option<&'static str> {
-    let e = email.trim().to_ascii_lowercase();
+    let email = email.trim();
+    // most emails are lower case already: copy only the others
+    let e: std::borrow::Cow<str> = match email.bytes().any(|b| b.is_ascii_uppercase()) {
+        true => email.to_ascii_lowercase().into(),
+        false => email.into(),
+    };
     for &(pat, how, agent) in EMAILS {
         let hit = match how {
             Match::Exact => e == pat,
@@ -109,19 +122,12 @@ fn re(pattern: &str) -> Regex {
     Regex::new(pattern).unwrap_or_else(|e| panic!("built-in pattern `{pattern}`: {e}"))
 }
 
-static TRAILER: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?im)^[ \t]*co-authored-by:[ \t]*(.*?)[ \t]*<([^>\n]*)>[ \t]*\r?$"));
 static CLAUDE_MODEL: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?i)^claude[ \t]+(opus|sonnet|haiku|fable|mythos)[ \t]+(\d+)(?:\.(\d+))?")
 });
 static PAREN_MODEL: LazyLock<Regex> = LazyLock::new(|| re(r"\(([^)\s]+)\)"));
-static CLAUDE_BODY: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?im)generated with \[?claude code\]?|^[ \t]*claude-session:"));
-static AMP_BODY: LazyLock<Regex> = LazyLock::new(|| re(r"(?im)^[ \t]*amp-thread-id:"));
-static OPENCODE_BODY: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)generated with \[opencode\]"));
-static ASSISTED_BY: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?im)^[ \t]*assisted-by:[ \t]*(\S[^\r\n]*?)[ \t]*\r?$"));
-static BRANCH: LazyLock<Regex> = LazyLock::new(|| re(r"^(claude|codex|copilot|cursor|devin)/"));
+/// Head-branch prefixes agents create (`claude/issue-12-…`); case-sensitive, as they write them.
+const BRANCH_AGENTS: &[&str] = &["claude", "codex", "copilot", "cursor", "devin"];
 
 /// The billing model id in a Claude Code trailer name: `Claude Opus 4.6 (1M context)` →
 /// `claude-opus-4-6`, `Claude Fable 5` → `claude-fable-5`; plain `Claude` → none.
@@ -168,29 +174,7 @@ fn assisted_by(value: &str) -> Marker {
 /// Markers in a commit message and its author/committer identities.
 pub fn in_commit(message: &str, author: (&str, &str), committer: (&str, &str)) -> Vec<Marker> {
     let mut out = Vec::new();
-    for c in TRAILER.captures_iter(message) {
-        let (name, email) = (c[1].trim(), c[2].trim());
-        if let Some(agent) = agent_of_email(email, name) {
-            let model = match agent {
-                "claude" => claude_model(name),
-                "aider" => PAREN_MODEL.captures(name).map(|m| bare_model(&m[1])),
-                _ => None,
-            };
-            out.push(Marker::new(agent, Evidence::Trailer, model));
-        }
-    }
-    if CLAUDE_BODY.is_match(message) {
-        out.push(Marker::new("claude", Evidence::Body, None));
-    }
-    if AMP_BODY.is_match(message) {
-        out.push(Marker::new("amp", Evidence::Body, None));
-    }
-    if OPENCODE_BODY.is_match(message) {
-        out.push(Marker::new("opencode", Evidence::Body, None));
-    }
-    for c in ASSISTED_BY.captures_iter(message) {
-        out.push(assisted_by(&c[1]));
-    }
+    in_body(message, &mut out);
     if message.starts_with("aider: ") {
         out.push(Marker::new("aider", Evidence::Body, None));
     }
@@ -207,11 +191,80 @@ pub fn in_commit(message: &str, author: (&str, &str), committer: (&str, &str)) -
     out
 }
 
+/// Trailers and body markers, line by line (ASCII case-insensitive; leading spaces and tabs
+/// allowed): `Co-authored-by: name <email>` ending the line, `Claude-Session:`,
+/// `Amp-Thread-ID:`, `Assisted-by: value`, and anywhere in a line `Generated with [Claude
+/// Code]` (brackets optional) or `Generated with [opencode]`.
+fn in_body(message: &str, out: &mut Vec<Marker>) {
+    for line in message.lines() {
+        if let Some(rest) = after_prefix(line, "co-authored-by:") {
+            if let Some((name, email)) = name_and_email(rest)
+                && let Some(agent) = agent_of_email(email, name)
+            {
+                let model = match agent {
+                    "claude" => claude_model(name),
+                    "aider" => PAREN_MODEL.captures(name).map(|m| bare_model(&m[1])),
+                    _ => None,
+                };
+                out.push(Marker::new(agent, Evidence::Trailer, model));
+            }
+        } else if after_prefix(line, "claude-session:").is_some() {
+            out.push(Marker::new("claude", Evidence::Body, None));
+        } else if after_prefix(line, "amp-thread-id:").is_some() {
+            out.push(Marker::new("amp", Evidence::Body, None));
+        } else if let Some(rest) = after_prefix(line, "assisted-by:") {
+            let value = rest.trim_matches([' ', '\t', '\r']);
+            if value.chars().next().is_some_and(|c| !c.is_whitespace()) {
+                out.push(assisted_by(value));
+            }
+        }
+        for (at, _) in line.match_indices(['g', 'G']) {
+            let Some(after) = strip_prefix_ci(&line[at..], "generated with ") else {
+                continue;
+            };
+            let bracketed = after.strip_prefix('[');
+            if strip_prefix_ci(bracketed.unwrap_or(after), "claude code").is_some() {
+                out.push(Marker::new("claude", Evidence::Body, None));
+            } else if bracketed.is_some_and(|b| strip_prefix_ci(b, "opencode]").is_some()) {
+                out.push(Marker::new("opencode", Evidence::Body, None));
+            }
+        }
+    }
+}
+
+/// What follows `prefix` (ASCII case-insensitive) at the start of `line`, after leading
+/// spaces and tabs.
+fn after_prefix<'a>(line: &'a str, prefix: &str) -> Option<&'a str> {
+    strip_prefix_ci(line.trim_start_matches([' ', '\t']), prefix)
+}
+
+/// `s` without `prefix`, compared ASCII case-insensitively.
+fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
+}
+
+/// `name <email>` ending a trailer value (trailing spaces allowed): the last `<…>` is the
+/// email.
+fn name_and_email(value: &str) -> Option<(&str, &str)> {
+    let inner = value
+        .trim_end_matches([' ', '\t', '\r'])
+        .strip_suffix('>')?;
+    let lt = inner.rfind('<')?;
+    let email = &inner[lt + 1..];
+    if email.contains('>') {
+        return None;
+    }
+    Some((inner[..lt].trim(), email.trim()))
+}
+
 /// A marker for a PR head branch named after an agent (`claude/issue-12-…`).
 pub fn in_branch(branch: &str) -> Option<Marker> {
-    BRANCH
-        .captures(branch)
-        .map(|c| Marker::new(&c[1].to_ascii_lowercase(), Evidence::Branch, None))
+    let (agent, _) = branch.split_once('/')?;
+    BRANCH_AGENTS
+        .contains(&agent)
+        .then(|| Marker::new(agent, Evidence::Branch, None))
 }
 
 /// Markers in a git-ai note (`refs/notes/ai`, schema `authorship/3.x`): an attestation
@@ -271,6 +324,84 @@ pub fn in_git_ai_note(note: &str) -> Vec<Marker> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The line scanner finds what the former regexes found, on every combination of case,
+    /// indentation, line endings and position of the markers.
+    #[test]
+    fn line_scanner_equals_the_regexes_it_replaced() {
+        let trailer = re(r"(?im)^[ \t]*co-authored-by:[ \t]*(.*?)[ \t]*<([^>\n]*)>[ \t]*\r?$");
+        let claude = re(r"(?im)generated with \[?claude code\]?|^[ \t]*claude-session:");
+        let amp = re(r"(?im)^[ \t]*amp-thread-id:");
+        let opencode = re(r"(?i)generated with \[opencode\]");
+        let assisted = re(r"(?im)^[ \t]*assisted-by:[ \t]*(\S[^\r\n]*?)[ \t]*\r?$");
+        let reference = |m: &str| {
+            let mut out = Vec::new();
+            for c in trailer.captures_iter(m) {
+                let (name, email) = (c[1].trim(), c[2].trim());
+                if let Some(agent) = agent_of_email(email, name) {
+                    let model = match agent {
+                        "claude" => claude_model(name),
+                        "aider" => PAREN_MODEL.captures(name).map(|m| bare_model(&m[1])),
+                        _ => None,
+                    };
+                    out.push(Marker::new(agent, Evidence::Trailer, model));
+                }
+            }
+            if claude.is_match(m) {
+                out.push(Marker::new("claude", Evidence::Body, None));
+            }
+            if amp.is_match(m) {
+                out.push(Marker::new("amp", Evidence::Body, None));
+            }
+            if opencode.is_match(m) {
+                out.push(Marker::new("opencode", Evidence::Body, None));
+            }
+            for c in assisted.captures_iter(m) {
+                out.push(assisted_by(&c[1]));
+            }
+            out.sort();
+            out.dedup();
+            out
+        };
+        let lines = [
+            "Co-Authored-By: Claude Opus 4.6 (1M context) <noreply@anthropic.com>",
+            "co-authored-by:Claude <noreply@anthropic.com>  ",
+            "\tCO-AUTHORED-BY:   Codex   <NoReply@OpenAI.com>",
+            "Co-authored-by: aider (openai/gpt-5) <aider@aider.chat>",
+            "Co-authored-by: Jane <jane@example.com>",
+            "Co-authored-by: odd <a> <noreply@anthropic.com>",
+            "Co-authored-by: broken <noreply@anthropic.com> trailing",
+            "Co-authored-by: <noreply@openai.com>",
+            "  Co-authored-by: x <a>b>",
+            "🤖 Generated with [Claude Code](https://claude.com/claude-code)",
+            "generated with claude code",
+            "Text then GENERATED WITH [CLAUDE CODE and more",
+            "Generated with [opencode](https://opencode.ai)",
+            "Generated with opencode",
+            "Claude-Session: https://claude.ai/code/session_x",
+            "  amp-thread-id: https://ampcode.com/threads/T-1",
+            "Assisted-by: claude-code:claude-opus-4-6 [git]",
+            "assisted-by:   GPT 5.6   ",
+            "Assisted-by:",
+            "Assisted-by:    ",
+            "not a trailer: Co-authored-by: Claude <noreply@anthropic.com>",
+            "Änderung: Co-authored-by-ish",
+        ];
+        let mut n = 0;
+        for (i, a) in lines.iter().enumerate() {
+            for b in &lines[i..] {
+                for sep in ["\n", "\r\n", "\n\n"] {
+                    let m = format!("Subject{sep}{a}{sep}{b}");
+                    let got = in_commit(&m, ("", ""), ("", ""));
+                    assert_eq!(got, reference(&m), "{m:?}");
+                    let m = format!("{a}{sep}{b}\r");
+                    assert_eq!(in_commit(&m, ("", ""), ("", "")), reference(&m), "{m:?}");
+                    n += 1;
+                }
+            }
+        }
+        assert!(n > 700);
+    }
 
     fn agents(m: &[Marker]) -> Vec<(&str, Evidence, Option<&str>)> {
         m.iter()

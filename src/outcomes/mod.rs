@@ -10,23 +10,27 @@
 pub mod export;
 pub mod frame;
 pub mod git;
+pub mod graph;
 pub mod markers;
+pub mod pack;
 pub mod patterns;
 pub mod stats;
+pub mod walk;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::LazyLock;
 
 use anyhow::{Context, Result};
-use foldhash::{HashMap, HashMapExt};
+use foldhash::{HashMap, HashMapExt, HashSet};
 use git2::Oid;
+use rayon::prelude::*;
 use regex::Regex;
 
 use crate::ingest::Text;
 pub use export::PrState;
 use markers::Marker;
-use patterns::{Class, Patterns, PrRef, split_message};
+use patterns::{Patterns, PrRef, split_message};
 
 /// What a commit is in the history.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,6 +204,8 @@ pub struct RepoInfo {
     pub branch: Option<String>,
     pub tip: String,
     pub shallow: bool,
+    /// Whether git's commit-graph gave the history's shape.
+    pub commit_graph: bool,
     pub mainline_commits: u64,
     pub commits: u64,
     pub notes: u64,
@@ -281,8 +287,11 @@ pub fn load(opts: &Options) -> Result<Outcomes> {
     }
     out.prs
         .sort_by(|a, b| (&a.repo, a.number).cmp(&(&b.repo, b.number)));
-    out.commits
-        .sort_by(|a, b| (&a.repo, a.committed_at, &a.sha).cmp(&(&b.repo, b.committed_at, &b.sha)));
+    // in place: commits are large, and (repo, sha) is unique unless a repository was given
+    // twice, when the equal commits are identical
+    out.commits.sort_unstable_by(|a, b| {
+        (&a.repo, a.committed_at, &a.sha).cmp(&(&b.repo, b.committed_at, &b.sha))
+    });
     out.disagreements.sort();
     Ok(out)
 }
@@ -299,6 +308,9 @@ fn pair_by_url(repos: &[git::Repo], file: &export::ExportFile) -> Option<usize> 
     })
 }
 
+/// PRs by number. Boxed: a `Pr` is large, and maps and sorts move values around.
+type PrMap = BTreeMap<u64, Box<Pr>>;
+
 /// The per-repository work.
 fn read_repo(
     repo: &git::Repo,
@@ -310,75 +322,55 @@ fn read_repo(
     let id: Text = Text::from(repo.id());
     let mainline = repo.mainline(opts.branch.as_deref())?;
     git::check_readable(repo, &mainline)?;
-    let chain = repo.first_parent_chain(mainline.tip)?;
+    let history = repo.history();
     let shallow = repo.is_shallow();
+    let decoder = walk::Decoder { id: &id, patterns };
+    let walked = walk::walk(&history, mainline.tip, &decoder)?;
+    let cut = walked.cut;
+    let oldest = (walked.mainline.last())
+        .map(|c| git::short_sha(c.oid))
+        .unwrap_or_default();
 
-    // read the mainline and the branches merged into it
-    let mut commits: Vec<Commit> = Vec::new();
-    let mut index: HashMap<Oid, usize> = HashMap::with_capacity(chain.len() * 2);
-    // indices into `commits` of the mainline, newest first
-    let mut mainline_order: Vec<usize> = Vec::with_capacity(chain.len());
+    // oldest first; each merge's commits right before it
+    let total = walked.mainline.len()
+        + (walked.merged.iter().flatten())
+            .map(|m| m.commits.len())
+            .sum::<usize>();
+    let mut commits: Vec<Commit> = Vec::with_capacity(total);
+    let mut absent: HashSet<Oid> = HashSet::default();
+    // indices into `commits` of the mainline (oldest first until reversed below)
+    let mut mainline_order: Vec<usize> = Vec::with_capacity(walked.mainline.len());
     let mut refs: Vec<(usize, PrRef)> = Vec::new();
-    let mut branch_of: HashMap<usize, Vec<usize>> = HashMap::new();
-    let mut missing = 0u64;
-    for &oid in &chain {
-        let raw = match repo.read(oid) {
-            Ok(r) => r,
-            Err(e) if git::is_missing(&e) => {
-                missing += 1;
-                continue;
+    // what each merge brought in: the commits right before it
+    let mut branch_of: HashMap<usize, std::ops::Range<usize>> = HashMap::new();
+    let with_graph = walked.with_graph;
+    for (walk::Mainlined { commit, pr, .. }, merged) in
+        (walked.mainline.into_iter().zip(walked.merged)).rev()
+    {
+        let start = commits.len();
+        if let Some(merged) = merged {
+            commits.extend(merged.commits);
+            if commits.len() == start && !merged.missing.is_empty() {
+                out.warnings.push(format!(
+                    "{id}: the commits merged by {} are not in this clone (shallow or \
+                     incomplete); that merge counts without them",
+                    short(Some(&commit.sha))
+                ));
+            } else {
+                absent.extend(merged.missing);
             }
-            Err(e) => return Err(e).context("reading a mainline commit"),
-        };
-        let class = patterns.classify(&raw.message, raw.parents.len());
-        let kind = match (&class, raw.parents.len()) {
-            (Class::Pr(_), 2..) => CommitKind::Merge,
-            (Class::Pr(_), _) => CommitKind::Squash,
-            (Class::NonPrMerge, _) => CommitKind::NonPrMerge,
-            (Class::Direct, _) => CommitKind::Direct,
-        };
+            branch_of.insert(commits.len(), start..commits.len());
+        }
         let at = commits.len();
-        index.insert(oid, at);
         mainline_order.push(at);
-        commits.push(commit_of(&id, raw.clone(), true, kind));
-        if let Class::Pr(r) = class {
+        if let Some(r) = pr {
             refs.push((at, r));
         }
-        if raw.parents.len() >= 2 {
-            match repo.range(raw.parents[0], raw.parents[1]) {
-                Ok(oids) => {
-                    let mut members = Vec::with_capacity(oids.len());
-                    for b in oids {
-                        if index.contains_key(&b) {
-                            continue;
-                        }
-                        match repo.read(b) {
-                            Ok(rb) => {
-                                let j = commits.len();
-                                index.insert(b, j);
-                                commits.push(commit_of(&id, rb, false, CommitKind::Branch));
-                                members.push(j);
-                            }
-                            Err(e) if git::is_missing(&e) => missing += 1,
-                            Err(e) => return Err(e).context("reading a merged commit"),
-                        }
-                    }
-                    branch_of.insert(at, members);
-                }
-                Err(e) if git::is_missing(&e) => {
-                    missing += 1;
-                    out.warnings.push(format!(
-                        "{id}: the commits merged by {} are not in this clone (shallow or \
-                         incomplete); that merge counts without them",
-                        git::short_sha(oid)
-                    ));
-                }
-                Err(e) => return Err(e).context("walking a merge"),
-            }
-        }
+        commits.push(commit);
     }
+    mainline_order.reverse();
+    let missing = absent.len() as u64 + u64::from(cut && !shallow);
     if shallow {
-        let oldest = chain.last().map(|o| git::short_sha(*o)).unwrap_or_default();
         out.warnings.push(format!(
             "{id} is a shallow clone: history before {oldest} is not available; PRs merged \
              earlier are missing (fetch with --unshallow for the full history)"
@@ -393,105 +385,64 @@ fn read_repo(
     // git-ai notes
     let notes = repo.ai_notes()?;
     let mut note_count = 0u64;
-    for (oid, text) in &notes {
-        if let Some(&i) = index.get(oid) {
-            note_count += 1;
-            commits[i].markers.extend(markers::in_git_ai_note(text));
-            commits[i].markers.sort();
-            commits[i].markers.dedup();
-        }
+    let by_sha: HashMap<&str, usize> = match notes.is_empty() {
+        true => HashMap::new(),
+        false => (commits.iter().enumerate())
+            .map(|(i, c)| (c.sha.as_str(), i))
+            .collect(),
+    };
+    let annotated: Vec<(usize, &String)> = notes
+        .iter()
+        .filter_map(|(oid, text)| Some((*by_sha.get(oid.to_string().as_str())?, text)))
+        .collect();
+    drop(by_sha);
+    for (i, text) in annotated {
+        note_count += 1;
+        commits[i].markers.extend(markers::in_git_ai_note(text));
+        commits[i].markers.sort();
+        commits[i].markers.dedup();
     }
 
-    // PRs found in git
-    let mut prs: BTreeMap<u64, Pr> = BTreeMap::new();
-    for (at, r) in &refs {
-        let c = &commits[*at];
-        let members: Vec<usize> = match c.kind {
-            CommitKind::Merge => branch_of.get(at).cloned().unwrap_or_default(),
-            _ => Vec::new(),
-        };
-        let mut shas: Vec<(i64, String)> = members
-            .iter()
-            .map(|&m| (commits[m].authored_at, commits[m].sha.clone()))
-            .collect();
-        if c.kind == CommitKind::Squash {
-            shas.push((c.authored_at, c.sha.clone()));
-        }
-        shas.sort();
-        let first_commit_at = shas.first().map(|(t, _)| *t);
-        let author = match c.kind {
-            CommitKind::Merge => members
-                .iter()
-                .min_by_key(|&&m| (commits[m].authored_at, &commits[m].sha))
-                .map(|&m| commits[m].author.clone())
-                .or_else(|| Some(c.author.clone())),
-            _ => Some(c.author.clone()),
-        };
-        let mut pr_markers: Vec<Marker> = c.markers.clone();
-        for &m in &members {
-            pr_markers.extend(commits[m].markers.iter().cloned());
-        }
-        if let Some(b) = r.head_branch.as_deref().and_then(markers::in_branch) {
-            pr_markers.push(b);
-        }
-        pr_markers.sort();
-        pr_markers.dedup();
-        for &number in &r.numbers {
-            let pr = Pr {
-                repo: id.clone(),
-                number,
-                kind: if c.kind == CommitKind::Merge {
-                    PrKind::Merge
-                } else {
-                    PrKind::Squash
-                },
-                state: PrState::Merged,
-                platform: r.platform,
-                pattern: r.pattern.clone(),
-                title: r.title.clone(),
-                head_branch: r.head_branch.clone(),
-                base_branch: r.base_branch.clone().or_else(|| mainline.branch.clone()),
-                author: author.clone(),
-                created_at: None,
-                merged_at: Some(c.committed_at),
-                closed_at: Some(c.committed_at),
-                first_commit_at,
-                merge_sha: Some(c.sha.clone()),
-                commit_shas: shas.iter().map(|(_, s)| s.clone()).collect(),
-                additions: None,
-                deletions: None,
-                changed_files: None,
-                labels: Vec::new(),
-                markers: pr_markers.clone(),
-                is_revert: false,
-                reverts: None,
-                reverted: false,
-                reverted_by: None,
-                reverted_at: None,
-                origin: PrOrigin::Git,
+    // PRs found in git, built in parallel, then taken newest landing first: a number seen
+    // again on an older commit (a re-landed cherry-pick) keeps the newer landing
+    let built: Vec<(usize, std::ops::Range<usize>, Vec<Box<Pr>>)> = (refs.into_par_iter().rev())
+        .map(|(at, r)| {
+            let members = match commits[at].kind {
+                CommitKind::Merge => branch_of.get(&at).cloned().unwrap_or(0..0),
+                _ => 0..0,
             };
-            // walking newest first: a number seen again on an older commit (a re-landed
-            // cherry-pick) keeps the newer landing
-            if let Some(prev) = prs.get(&number) {
+            let prs = git_prs(&id, &commits, at, members.clone(), r, &mainline);
+            (at, members, prs)
+        })
+        .collect();
+    let mut found: Vec<(u64, Box<Pr>)> = Vec::with_capacity(built.len());
+    let mut landed: HashMap<u64, usize> = HashMap::with_capacity(built.len());
+    for (at, members, prs) in built {
+        let first_number = prs.first().map(|p| p.number);
+        for pr in prs {
+            let number = pr.number;
+            if let Some(&prev) = landed.get(&number) {
                 out.disagreements.push(Disagreement {
                     repo: id.to_string(),
                     number: Some(number),
                     what: format!(
                         "PR #{number} appears on two mainline commits ({} and {}); the newer is \
                          counted",
-                        short(prev.merge_sha.as_deref()),
-                        short(Some(&c.sha))
+                        short(Some(&commits[prev].sha)),
+                        short(Some(&commits[at].sha))
                     ),
                 });
                 continue;
             }
-            prs.insert(number, pr);
+            landed.insert(number, at);
+            found.push((number, pr));
         }
-        for &m in &members {
-            commits[m].pr = r.numbers.first().copied();
+        for m in members {
+            commits[m].pr = first_number;
         }
-        commits[*at].pr = r.numbers.first().copied();
+        commits[at].pr = first_number;
     }
+    let mut prs: PrMap = found.into_iter().collect();
 
     let export_paths: Vec<PathBuf> = exports.iter().map(|(p, _)| p.clone()).collect();
     for (path, file) in exports {
@@ -520,14 +471,110 @@ fn read_repo(
         branch: mainline.branch.clone(),
         tip: mainline.tip.to_string(),
         shallow,
+        commit_graph: with_graph,
         mainline_commits: commits.iter().filter(|c| c.mainline).count() as u64,
         commits: commits.len() as u64,
         notes: note_count,
         exports: export_paths,
     });
-    out.prs.extend(prs.into_values());
-    out.commits.extend(commits);
+    out.prs.extend(prs.into_values().map(|p| *p));
+    if out.commits.is_empty() {
+        out.commits = commits;
+    } else {
+        out.commits.extend(commits);
+    }
     Ok(())
+}
+
+/// The PRs a mainline commit landed (one, or several for a bors batch), from git alone.
+/// Boxed because the boxes move into a [`PrMap`] as they are.
+#[allow(clippy::vec_box)]
+fn git_prs(
+    id: &Text,
+    commits: &[Commit],
+    at: usize,
+    members: std::ops::Range<usize>,
+    r: PrRef,
+    mainline: &git::Mainline,
+) -> Vec<Box<Pr>> {
+    let c = &commits[at];
+    let mut shas: Vec<(i64, &str)> = (members.clone())
+        .map(|m| (commits[m].authored_at, commits[m].sha.as_str()))
+        .collect();
+    if c.kind == CommitKind::Squash {
+        shas.push((c.authored_at, &c.sha));
+    }
+    shas.sort_unstable();
+    let first_commit_at = shas.first().map(|(t, _)| *t);
+    let commit_shas: Vec<String> = shas.iter().map(|(_, s)| s.to_string()).collect();
+    let author = match c.kind {
+        CommitKind::Merge => (members.clone())
+            .min_by_key(|&m| (commits[m].authored_at, &commits[m].sha))
+            .map(|m| commits[m].author.clone())
+            .or_else(|| Some(c.author.clone())),
+        _ => Some(c.author.clone()),
+    };
+    let mut markers: Vec<Marker> = c.markers.clone();
+    for m in members {
+        markers.extend(commits[m].markers.iter().cloned());
+    }
+    if let Some(b) = r.head_branch.as_deref().and_then(markers::in_branch) {
+        markers.push(b);
+    }
+    markers.sort();
+    markers.dedup();
+    let pr = Pr {
+        repo: id.clone(),
+        number: 0,
+        kind: if c.kind == CommitKind::Merge {
+            PrKind::Merge
+        } else {
+            PrKind::Squash
+        },
+        state: PrState::Merged,
+        platform: r.platform,
+        pattern: r.pattern,
+        title: r.title,
+        head_branch: r.head_branch,
+        base_branch: r.base_branch.or_else(|| mainline.branch.clone()),
+        author,
+        created_at: None,
+        merged_at: Some(c.committed_at),
+        closed_at: Some(c.committed_at),
+        first_commit_at,
+        merge_sha: Some(c.sha.clone()),
+        commit_shas,
+        additions: None,
+        deletions: None,
+        changed_files: None,
+        labels: Vec::new(),
+        markers,
+        is_revert: false,
+        reverts: None,
+        reverted: false,
+        reverted_by: None,
+        reverted_at: None,
+        origin: PrOrigin::Git,
+    };
+    // a bors batch: the same facts under each number
+    let mut prs: Vec<Box<Pr>> = (r.numbers.iter().skip(1))
+        .map(|&number| {
+            Box::new(Pr {
+                number,
+                ..pr.clone()
+            })
+        })
+        .collect();
+    if let Some(&first) = r.numbers.first() {
+        prs.insert(
+            0,
+            Box::new(Pr {
+                number: first,
+                ..pr
+            }),
+        );
+    }
+    prs
 }
 
 fn short(sha: Option<&str>) -> String {
@@ -544,7 +591,7 @@ fn commit_of(repo: &Text, raw: git::RawCommit, mainline: bool, kind: CommitKind)
     let (subject, _) = split_message(&raw.message);
     Commit {
         repo: repo.clone(),
-        sha: raw.oid.to_string(),
+        sha: git::hex(raw.oid),
         parent_count: raw.parents.len(),
         author: raw.author_name,
         author_email: raw.author_email,
@@ -557,7 +604,8 @@ fn commit_of(repo: &Text, raw: git::RawCommit, mainline: bool, kind: CommitKind)
         pr: None,
         markers,
         stats: None,
-        is_revert: false,
+        // a candidate; `link_reverts` finds what it reverts
+        is_revert: REVERT_SUBJECT.is_match(subject) || REVERTS_SHA.is_match(&raw.message),
         reverts_sha: None,
         message: raw.message,
     }
@@ -572,7 +620,7 @@ fn join_export(
     file: export::ExportFile,
     commits: &mut [Commit],
     mainline_order: &[usize],
-    prs: &mut BTreeMap<u64, Pr>,
+    prs: &mut PrMap,
     out: &mut Outcomes,
 ) {
     let mut disagree = |number: Option<u64>, what: String| {
@@ -752,8 +800,8 @@ fn join_export(
     }
 }
 
-fn blank_pr(id: &Text, number: u64) -> Pr {
-    Pr {
+fn blank_pr(id: &Text, number: u64) -> Box<Pr> {
+    Box::new(Pr {
         repo: id.clone(),
         number,
         kind: PrKind::ExportOnly,
@@ -781,39 +829,74 @@ fn blank_pr(id: &Text, number: u64) -> Pr {
         reverted_by: None,
         reverted_at: None,
         origin: PrOrigin::Export,
-    }
+    })
 }
 
 /// Links revert commits to what they revert: `This reverts commit <sha>` first, else the
 /// subject `Revert "<original subject>"` matched to the newest earlier mainline commit. A PR
 /// containing a revert (or titled `Revert "…"`) is a revert PR; the PR it reverts is marked
 /// reverted, with what reverted it and when (the revert's landing on the mainline).
-fn link_reverts(commits: &mut [Commit], prs: &mut BTreeMap<u64, Pr>) {
-    let by_sha: BTreeMap<String, usize> = commits
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.sha.clone(), i))
+fn link_reverts(commits: &mut [Commit], prs: &mut PrMap) {
+    // Reverts were flagged while decoding. Each names its victim by sha (`This reverts commit
+    // <sha>`, possibly abbreviated) or only by subject (`Revert "<subject>"`); rather than
+    // indexing every commit, look up only what the reverts name.
+    let queries: Vec<(usize, Option<String>, Option<&str>)> = (commits.iter().enumerate())
+        .filter(|(_, c)| c.is_revert)
+        .map(|(i, c)| {
+            let sha = (REVERTS_SHA.captures(&c.message)).map(|k| k[1].to_ascii_lowercase());
+            let subject = (REVERT_SUBJECT.captures(&c.subject))
+                .and_then(|k| k.get(1))
+                .map(|m| m.as_str());
+            (i, sha, subject)
+        })
         .collect();
-    let mut links: Vec<(usize, Option<usize>)> = Vec::new();
-    for (i, c) in commits.iter().enumerate() {
-        let Some(caps) = REVERT_SUBJECT.captures(&c.subject) else {
-            if REVERTS_SHA.is_match(&c.message) {
-                links.push((i, victim_by_sha(&c.message, &by_sha)));
-            }
-            continue;
-        };
-        let victim = victim_by_sha(&c.message, &by_sha).or_else(|| {
-            let orig = caps[1].to_string();
-            commits
-                .iter()
-                .enumerate()
-                .filter(|(j, v)| *j != i && v.mainline && v.committed_at <= c.committed_at)
-                .filter(|(_, v)| v.subject == orig)
-                .max_by_key(|(_, v)| (v.committed_at, v.sha.clone()))
-                .map(|(j, _)| j)
-        });
-        links.push((i, victim));
+    let mut by_sha: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_subject: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (_, sha, subject) in &queries {
+        if let Some(sha) = sha {
+            by_sha.insert(sha.as_str(), Vec::new());
+        }
+        if let Some(subject) = subject {
+            by_subject.insert(subject, Vec::new());
+        }
     }
+    let lengths: BTreeSet<usize> = by_sha.keys().map(|k| k.len()).collect();
+    if !by_sha.is_empty() || !by_subject.is_empty() {
+        for (j, c) in commits.iter().enumerate() {
+            for &n in &lengths {
+                if let Some(hits) = c.sha.get(..n).and_then(|p| by_sha.get_mut(p)) {
+                    hits.push(j);
+                }
+            }
+            if c.mainline
+                && let Some(hits) = by_subject.get_mut(c.subject.as_str())
+            {
+                hits.push(j);
+            }
+        }
+    }
+    let mut links: Vec<(usize, Option<usize>)> = Vec::with_capacity(queries.len());
+    for (i, sha, subject) in &queries {
+        let c = &commits[*i];
+        // an ambiguous abbreviation resolves to nothing
+        let by_message = match sha
+            .as_deref()
+            .and_then(|s| by_sha.get(s))
+            .map(Vec::as_slice)
+        {
+            Some(&[j]) => Some(j),
+            _ => None,
+        };
+        // else the newest earlier mainline commit with the reverted subject
+        let victim = by_message.or_else(|| {
+            (by_subject.get((*subject)?)?.iter())
+                .filter(|&&j| j != *i && commits[j].committed_at <= c.committed_at)
+                .max_by_key(|&&j| (commits[j].committed_at, &commits[j].sha))
+                .copied()
+        });
+        links.push((*i, victim));
+    }
+    drop(queries);
     for (r, victim) in links {
         commits[r].is_revert = true;
         commits[r].reverts_sha = victim.map(|v| commits[v].sha.clone());
@@ -850,19 +933,5 @@ fn link_reverts(commits: &mut [Commit], prs: &mut BTreeMap<u64, Pr>) {
         {
             p.is_revert = true;
         }
-    }
-}
-
-fn victim_by_sha(message: &str, by_sha: &BTreeMap<String, usize>) -> Option<usize> {
-    let caps = REVERTS_SHA.captures(message)?;
-    let prefix = caps[1].to_ascii_lowercase();
-    let mut hits = by_sha
-        .range(prefix.clone()..)
-        .take_while(|(s, _)| s.starts_with(&prefix));
-    let first = hits.next()?;
-    // an ambiguous abbreviation resolves to nothing
-    match hits.next() {
-        Some(_) => None,
-        None => Some(*first.1),
     }
 }

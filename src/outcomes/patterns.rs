@@ -34,6 +34,8 @@ pub struct Pattern {
     pub regex: Regex,
     /// For body patterns: an extra subject regex supplying `branch`/`base`/`title`.
     pub subject: Option<Regex>,
+    /// Text every match contains: a cheap test that skips the regex for most commits.
+    pub needle: Option<&'static str>,
 }
 
 /// A PR reference found in a message.
@@ -64,6 +66,8 @@ struct Builtin {
     field: Field,
     regex: &'static str,
     subject: Option<&'static str>,
+    /// A literal in every match of `regex` (checked by a test).
+    needle: &'static str,
 }
 
 /// The built-in formats, tried in this order (specific ones before GitHub's generic ` (#N)`).
@@ -74,6 +78,7 @@ const BUILTIN: &[Builtin] = &[
         field: Field::Subject,
         regex: r"^Merge pull request #(?P<n>\d+) in (?P<repo>\S+) from (?P<branch>\S+) to (?P<base>\S+)",
         subject: None,
+        needle: "Merge pull request #",
     },
     Builtin {
         name: "github_merge",
@@ -81,6 +86,7 @@ const BUILTIN: &[Builtin] = &[
         field: Field::Subject,
         regex: r"^Merge pull request #(?P<n>\d+) from (?:[^/\s]+/)?(?P<branch>\S+)",
         subject: None,
+        needle: "Merge pull request #",
     },
     Builtin {
         name: "gitea_merge",
@@ -88,6 +94,7 @@ const BUILTIN: &[Builtin] = &[
         field: Field::Subject,
         regex: r"^Merge pull request '(?P<title>.*)' \(#(?P<n>\d+)\) from (?:\S+:)?(?P<branch>\S+) into (?P<base>\S+)",
         subject: None,
+        needle: "Merge pull request '",
     },
     Builtin {
         name: "azure_devops_merged",
@@ -95,6 +102,7 @@ const BUILTIN: &[Builtin] = &[
         field: Field::Subject,
         regex: r"^Merged PR (?P<n>\d+): (?P<title>.*)",
         subject: None,
+        needle: "Merged PR ",
     },
     Builtin {
         name: "azure_devops_merge",
@@ -102,6 +110,7 @@ const BUILTIN: &[Builtin] = &[
         field: Field::Subject,
         regex: r"^Merge pull request (?P<n>\d+) from (?P<branch>\S+) into (?P<base>\S+)",
         subject: None,
+        needle: "Merge pull request ",
     },
     Builtin {
         name: "bitbucket_cloud_merge",
@@ -109,6 +118,7 @@ const BUILTIN: &[Builtin] = &[
         field: Field::Subject,
         regex: r"^Merged in (?P<branch>\S+) \(pull request #(?P<n>\d+)\)",
         subject: None,
+        needle: "Merged in ",
     },
     Builtin {
         name: "bitbucket_server_7",
@@ -116,6 +126,7 @@ const BUILTIN: &[Builtin] = &[
         field: Field::Body,
         regex: r"(?m)^Merge in \S+ from (?P<branch>\S+) to (?P<base>\S+)\s*$",
         subject: Some(r"^Pull request #(?P<n>\d+): (?P<title>.*)"),
+        needle: "Merge in ",
     },
     Builtin {
         name: "gitlab_merge",
@@ -123,6 +134,7 @@ const BUILTIN: &[Builtin] = &[
         field: Field::Body,
         regex: r"(?m)^See merge request \S*!(?P<n>\d+)\s*$",
         subject: Some(r"^Merge branch '(?P<branch>[^']+)' into '(?P<base>[^']+)'"),
+        needle: "See merge request ",
     },
     Builtin {
         name: "homu",
@@ -130,6 +142,7 @@ const BUILTIN: &[Builtin] = &[
         field: Field::Subject,
         regex: r"^Auto merge of #(?P<n>\d+) - [^:]+:(?P<branch>\S+), r=",
         subject: None,
+        needle: "Auto merge of #",
     },
     Builtin {
         name: "bors",
@@ -137,6 +150,7 @@ const BUILTIN: &[Builtin] = &[
         field: Field::Subject,
         regex: r"^Merge (?P<ns>#\d+(?: #\d+)*)\s*$",
         subject: None,
+        needle: "Merge #",
     },
     Builtin {
         name: "gerrit",
@@ -144,6 +158,7 @@ const BUILTIN: &[Builtin] = &[
         field: Field::Body,
         regex: r"(?m)^Reviewed-on: https?://\S*?(?P<n>\d+)/?\s*$",
         subject: None,
+        needle: "Reviewed-on: ",
     },
     Builtin {
         name: "phabricator",
@@ -151,6 +166,7 @@ const BUILTIN: &[Builtin] = &[
         field: Field::Body,
         regex: r"(?m)^Differential Revision: \S*/D(?P<n>\d+)\s*$",
         subject: None,
+        needle: "Differential Revision: ",
     },
     Builtin {
         name: "github_squash",
@@ -159,6 +175,7 @@ const BUILTIN: &[Builtin] = &[
         // greedy prefix: the last ` (#N)` wins
         regex: r"^(?P<title>.*)\(#(?P<n>\d+)\)\s*$",
         subject: None,
+        needle: "(#",
     },
 ];
 
@@ -192,6 +209,7 @@ impl Patterns {
                 field: Field::Message,
                 regex,
                 subject: None,
+                needle: None,
             });
         }
         for b in BUILTIN {
@@ -206,6 +224,7 @@ impl Patterns {
                     .map(Regex::new)
                     .transpose()
                     .with_context(|| format!("built-in pattern {}", b.name))?,
+                needle: Some(b.needle),
             });
         }
         Ok(Patterns(all))
@@ -222,6 +241,9 @@ impl Patterns {
             };
             // `Merge branch 'main' into feat (#12)` is a plain merge, not PR 12
             if p.name == "github_squash" && is_plain_merge(subject) {
+                continue;
+            }
+            if p.needle.is_some_and(|n| !text.contains(n)) {
                 continue;
             }
             let Some(caps) = p.regex.captures(text) else {
@@ -297,6 +319,17 @@ pub fn is_plain_merge(subject: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A needle must be in every match: here, literal text at the top level of the regex (the
+    /// classification tests below check the patterns still match what they should).
+    #[test]
+    fn needles_are_literal_parts_of_their_patterns() {
+        let group = Regex::new(r"\(\?P<\w+>").unwrap();
+        for b in BUILTIN {
+            let literal = group.replace_all(b.regex, "").replace('\\', "");
+            assert!(literal.contains(b.needle), "{}: {}", b.name, b.needle);
+        }
+    }
 
     fn pr(msg: &str, parents: usize) -> PrRef {
         match Patterns::new(&[]).unwrap().classify(msg, parents) {

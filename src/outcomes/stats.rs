@@ -13,7 +13,7 @@ use git2::{Oid, Repository};
 use rayon::prelude::*;
 
 use super::git::{self, Repo};
-use super::{Commit, Pr, PrKind, Stats};
+use super::{Commit, PrKind, Stats};
 
 fn diff_stats(repo: &Repository, oid: Oid) -> Result<Stats, git2::Error> {
     let commit = repo.find_commit(oid)?;
@@ -35,9 +35,11 @@ fn diff_stats(repo: &Repository, oid: Oid) -> Result<Stats, git2::Error> {
 pub fn fill(
     repo: &Repo,
     commits: &mut [Commit],
-    prs: &mut BTreeMap<u64, Pr>,
+    prs: &mut super::PrMap,
     warnings: &mut Vec<String>,
 ) -> Result<()> {
+    // consecutive diffs share trees
+    git2::opts::enable_caching(true);
     let git_dir = repo.repo.path().to_path_buf();
     let jobs: Vec<(usize, Oid)> = commits
         .iter()

@@ -11,72 +11,100 @@ pub struct JsonRender {
     pub lines: bool,
 }
 
-fn string(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+// Everything is written straight to the (buffered) output: a report of tens of thousands of
+// rows is tens of megabytes, and building it as strings first cost more than the work that
+// produced it.
+
+fn string(out: &mut dyn Write, s: &str) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, s).map_err(io::Error::other)
 }
 
-fn value(v: &Value) -> String {
+fn value(out: &mut dyn Write, v: &Value) -> io::Result<()> {
     match v {
-        Value::Null => "null".into(),
-        Value::Str(s) => string(s),
-        Value::Int(n) => n.to_string(),
-        Value::Usd(_) | Value::Share(_) | Value::Num(_) => v.machine_text(),
-        Value::Bool(b) => b.to_string(),
-        Value::Date(_) | Value::Ts(_) => string(&v.machine_text()),
+        Value::Null => out.write_all(b"null"),
+        Value::Str(s) => string(out, s),
+        Value::Int(n) => write!(out, "{n}"),
+        Value::Usd(_) | Value::Share(_) | Value::Num(_) => {
+            out.write_all(v.machine_text().as_bytes())
+        }
+        Value::Bool(b) => write!(out, "{b}"),
+        Value::Date(_) | Value::Ts(_) => string(out, &v.machine_text()),
         Value::List(items) => {
-            let parts: Vec<String> = items.iter().map(|s| string(s)).collect();
-            format!("[{}]", parts.join(", "))
+            out.write_all(b"[")?;
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.write_all(b", ")?;
+                }
+                string(out, item)?;
+            }
+            out.write_all(b"]")
         }
     }
 }
 
-fn object(cols: &[Col], row: &[Value], indent: &str, compact: bool) -> String {
-    let sep = if compact { ":" } else { ": " };
-    let fields: Vec<String> = cols
-        .iter()
-        .zip(row)
-        .map(|(c, v)| format!("{}{sep}{}", string(&c.name), value(v)))
-        .collect();
+fn object(
+    out: &mut dyn Write,
+    cols: &[Col],
+    row: &[Value],
+    indent: &str,
+    compact: bool,
+) -> io::Result<()> {
     if compact {
-        return format!("{{{}}}", fields.join(","));
+        out.write_all(b"{")?;
+        for (i, (c, v)) in cols.iter().zip(row).enumerate() {
+            if i > 0 {
+                out.write_all(b",")?;
+            }
+            string(out, &c.name)?;
+            out.write_all(b":")?;
+            value(out, v)?;
+        }
+        return out.write_all(b"}");
     }
-    if fields.is_empty() {
-        return "{}".into();
+    if cols.is_empty() || row.is_empty() {
+        return out.write_all(b"{}");
     }
-    let inner = format!("{indent}  ");
-    format!(
-        "{{\n{inner}{}\n{indent}}}",
-        fields.join(&format!(",\n{inner}"))
-    )
+    out.write_all(b"{")?;
+    for (i, (c, v)) in cols.iter().zip(row).enumerate() {
+        out.write_all(if i > 0 { b",\n" } else { b"\n" })?;
+        write!(out, "{indent}  ")?;
+        string(out, &c.name)?;
+        out.write_all(b": ")?;
+        value(out, v)?;
+    }
+    write!(out, "\n{indent}}}")
 }
 
-fn array(t: &Table, indent: &str, compact: bool) -> String {
+fn array(out: &mut dyn Write, t: &Table, indent: &str, compact: bool) -> io::Result<()> {
     if compact {
-        let rows: Vec<String> = t
-            .rows
-            .iter()
-            .map(|r| object(&t.columns, r, "", true))
-            .collect();
-        return format!("[{}]", rows.join(","));
+        out.write_all(b"[")?;
+        for (i, r) in t.rows.iter().enumerate() {
+            if i > 0 {
+                out.write_all(b",")?;
+            }
+            object(out, &t.columns, r, "", true)?;
+        }
+        return out.write_all(b"]");
     }
     if t.rows.is_empty() {
-        return "[]".into();
+        return out.write_all(b"[]");
     }
     let inner = format!("{indent}  ");
-    let rows: Vec<String> = t
-        .rows
-        .iter()
-        .map(|r| format!("{inner}{}", object(&t.columns, r, &inner, false)))
-        .collect();
-    format!("[\n{}\n{indent}]", rows.join(",\n"))
+    out.write_all(b"[")?;
+    for (i, r) in t.rows.iter().enumerate() {
+        out.write_all(if i > 0 { b",\n" } else { b"\n" })?;
+        out.write_all(inner.as_bytes())?;
+        object(out, &t.columns, r, &inner, false)?;
+    }
+    write!(out, "\n{indent}]")
 }
 
-fn section(s: &Section, indent: &str, compact: bool) -> String {
+fn section(out: &mut dyn Write, s: &Section, indent: &str, compact: bool) -> io::Result<()> {
     match s {
-        Section::Table(t) => array(t, indent, compact),
+        Section::Table(t) => array(out, t, indent, compact),
         Section::Fields(f) => {
             let (cols, vals): (Vec<Col>, Vec<Value>) = f.iter().cloned().unzip();
-            object(&cols, &vals, indent, compact)
+            object(out, &cols, &vals, indent, compact)
         }
     }
 }
@@ -84,29 +112,36 @@ fn section(s: &Section, indent: &str, compact: bool) -> String {
 impl Render for JsonRender {
     fn render(&self, doc: &Doc, out: &mut dyn Write) -> io::Result<()> {
         match (doc, self.lines) {
-            (Doc::Table(t), false) => writeln!(out, "{}", array(t, "", false)),
+            (Doc::Table(t), false) => {
+                array(out, t, "", false)?;
+                out.write_all(b"\n")
+            }
             (Doc::Table(t), true) => {
                 for r in &t.rows {
-                    writeln!(out, "{}", object(&t.columns, r, "", true))?;
+                    object(out, &t.columns, r, "", true)?;
+                    out.write_all(b"\n")?;
                 }
                 Ok(())
             }
+            (Doc::Sections(sections), false) if sections.is_empty() => out.write_all(b"{\n\n}\n"),
             (Doc::Sections(sections), false) => {
-                let body: Vec<String> = sections
-                    .iter()
-                    .map(|(name, s)| format!("  {}: {}", string(name), section(s, "  ", false)))
-                    .collect();
-                writeln!(out, "{{\n{}\n}}", body.join(",\n"))
+                out.write_all(b"{")?;
+                for (i, (name, s)) in sections.iter().enumerate() {
+                    out.write_all(if i > 0 { b",\n  " } else { b"\n  " })?;
+                    string(out, name)?;
+                    out.write_all(b": ")?;
+                    section(out, s, "  ", false)?;
+                }
+                out.write_all(b"\n}\n")
             }
             (Doc::Sections(sections), true) => {
                 // NDJSON of a multi-part document: one line per section.
                 for (name, s) in sections {
-                    writeln!(
-                        out,
-                        "{{\"section\":{},\"data\":{}}}",
-                        string(name),
-                        section(s, "", true)
-                    )?;
+                    out.write_all(b"{\"section\":")?;
+                    string(out, name)?;
+                    out.write_all(b",\"data\":")?;
+                    section(out, s, "", true)?;
+                    out.write_all(b"}\n")?;
                 }
                 Ok(())
             }

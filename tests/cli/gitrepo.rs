@@ -148,6 +148,22 @@ impl GitRepo {
         self.rev("HEAD")
     }
 
+    /// An octopus merge (`git merge --no-ff`) of several branches.
+    pub fn merge_all(&mut self, branches: &[&str], message: &str) -> String {
+        let env = self.identity(HUMAN, HUMAN);
+        let mut args = vec![
+            "merge",
+            "-q",
+            "--no-ff",
+            "--cleanup=verbatim",
+            "-m",
+            message,
+        ];
+        args.extend_from_slice(branches);
+        git_in(&self.path, &args, &env);
+        self.rev("HEAD")
+    }
+
     pub fn checkout(&self, branch: &str) {
         self.git(&["checkout", "-q", branch]);
     }

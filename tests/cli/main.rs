@@ -5,6 +5,7 @@ mod common;
 mod demo;
 mod errors;
 mod gitrepo;
+mod history;
 mod prices;
 mod privacy;
 mod prs;

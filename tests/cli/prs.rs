@@ -235,6 +235,60 @@ fn commits_view_marks_direct_work_and_never_names_a_human_an_agent() {
     assert_eq!(revert["reverts"], a.s2.as_str());
 }
 
+/// What a merge brought in is `M^1..M^2` (and `M^3…` of an octopus): a branch forked from an
+/// unmerged branch gets only its own commits; an octopus gets all its branches'. With git's
+/// commit-graph the walk differs and the result does not.
+#[test]
+fn branches_of_branches_octopus_merges_and_the_commit_graph() {
+    let mut r = GitRepo::new();
+    r.commit("Initial commit", HUMAN, HUMAN);
+    r.branch("a");
+    r.commit("A one", HUMAN, HUMAN);
+    r.branch("c");
+    r.commit("C one", HUMAN, HUMAN);
+    r.checkout("main");
+    r.merge("a", "Merge pull request #10 from acme/a\n\nA\n", GITHUB);
+    r.merge("c", "Merge pull request #11 from acme/c\n\nC\n", GITHUB);
+    r.branch("x");
+    r.commit("X one", HUMAN, HUMAN);
+    r.checkout("main");
+    r.branch("y");
+    r.commit("Y one", HUMAN, HUMAN);
+    r.commit("Y two", HUMAN, HUMAN);
+    r.checkout("main");
+    r.commit("Main moves", HUMAN, HUMAN);
+    r.merge_all(&["x", "y"], "Merge branches 'x' and 'y'");
+    let path = r.path_str();
+
+    let prs = prs_json(&["--repo", path]);
+    assert_eq!(number(&prs["prs"], 10)["commits"], 1);
+    assert_eq!(number(&prs["prs"], 11)["commits"], 1);
+    let rows = prs_json(&["--repo", path, "--by", "commit"]);
+    let by_subject = |s: &str| {
+        (rows.as_array().unwrap().iter())
+            .find(|c| c["subject"] == s)
+            .unwrap_or_else(|| panic!("no commit {s}"))
+            .clone()
+    };
+    assert_eq!(by_subject("A one")["pr"], 10);
+    assert_eq!(by_subject("C one")["pr"], 11);
+    for s in ["X one", "Y one", "Y two"] {
+        assert_eq!(by_subject(s)["kind"], "branch", "{s}");
+        assert_eq!(by_subject(s)["mainline"], false, "{s}");
+    }
+    assert_eq!(
+        by_subject("Merge branches 'x' and 'y'")["kind"],
+        "non_pr_merge"
+    );
+    assert_eq!(rows.as_array().unwrap().len(), 10);
+
+    r.git(&["commit-graph", "write", "--reachable"]);
+    let graph = run(&["prs", "--repo", path, "--format", "json", "-vv"]).ok();
+    assert!(graph.stderr.contains("commit-graph"), "{}", graph.stderr);
+    assert!(graph.json() == prs);
+    assert!(prs_json(&["--repo", path, "--by", "commit"]) == rows);
+}
+
 /// One repository, one mainline commit per platform format.
 #[test]
 fn every_platform_format() {

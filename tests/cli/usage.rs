@@ -375,6 +375,67 @@ fn output_file_is_written_instead_of_stdout() {
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
 
+/// `--output` replaces a regular file atomically, but never a device or FIFO (`-o /dev/null`
+/// once turned /dev/null into a regular file), keeps an existing file's mode and writes
+/// through a symlink.
+#[cfg(unix)]
+#[test]
+fn output_to_fifos_symlinks_and_existing_files() {
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+    let dir = tempfile::tempdir().unwrap();
+    let csv = |out: &std::path::Path| {
+        run(&args(&[
+            &[
+                "usage",
+                "--format",
+                "csv",
+                "--output",
+                out.to_str().unwrap(),
+            ],
+            CODEX,
+        ]))
+        .ok();
+    };
+
+    let fifo = dir.path().join("fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    csv(&fifo);
+    // checked first: had the FIFO been replaced, the reader would wait forever
+    let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(kind.is_fifo(), "the FIFO was replaced");
+    assert!(reader.join().unwrap().starts_with("day,models,"));
+
+    let file = dir.path().join("report.csv");
+    std::fs::write(&file, "old").unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let link = dir.path().join("latest.csv");
+    std::os::unix::fs::symlink(&file, &link).unwrap();
+    csv(&link);
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .starts_with("day,models,")
+    );
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640);
+    // fifo, report.csv, latest.csv: no temporary files left behind
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
+}
+
 #[test]
 fn a_closed_pipe_is_not_an_error() {
     use std::process::Stdio;

@@ -1,0 +1,597 @@
+//! A read-only reader of git pack files (`objects/pack/*.idx` version 2 and their `.pack`),
+//! for the one job libgit2 does slowly here: reading every commit of a long history from
+//! several threads. libgit2 serialises readers of a pack behind one lock and sets up a new
+//! zlib stream per object; this reader maps the files, looks objects up through the index's
+//! fan-out table, keeps one zlib stream per thread and resolves delta chains
+//! (`OFS_DELTA` and `REF_DELTA`) itself. Anything it does not find in a version-2 index —
+//! loose objects, old index versions — is left to libgit2 by the caller.
+//!
+//! Format: git's `Documentation/gitformat-pack.txt`.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use flate2::{Decompress, FlushDecompress, Status};
+use git2::Oid;
+use memmap2::Mmap;
+use thiserror::Error;
+
+/// Why an object could not be read from the packs.
+#[derive(Debug, Error)]
+pub enum PackError {
+    /// In no pack this reader knows; ask libgit2.
+    #[error("not in a pack")]
+    NotFound,
+    #[error("pack {pack}: object at offset {offset}: {what}")]
+    Corrupt {
+        pack: PathBuf,
+        offset: u64,
+        what: String,
+    },
+}
+
+const COMMIT: u8 = 1;
+const OFS_DELTA: u8 = 6;
+const REF_DELTA: u8 = 7;
+/// Deeper chains than git ever writes (its default limit is 50, `--depth` allows 4095).
+const MAX_CHAIN: usize = 10_000;
+
+/// One pack: its index and data, both mapped.
+struct Pack {
+    path: PathBuf,
+    idx: Mmap,
+    data: Mmap,
+    count: usize,
+}
+
+impl Pack {
+    /// Maps a version-2 index and its pack; `None` for anything else (libgit2 reads those).
+    fn open(idx_path: &Path) -> Option<Pack> {
+        let pack_path = idx_path.with_extension("pack");
+        // SAFETY: git never rewrites a pack or index in place: repacking writes new files and
+        // deletes old ones, which stay readable through the mapping until it is dropped.
+        let idx = unsafe { Mmap::map(&File::open(idx_path).ok()?) }.ok()?;
+        let data = unsafe { Mmap::map(&File::open(&pack_path).ok()?) }.ok()?;
+        if idx.len() < 8 + 1024 || idx[..8] != [0xff, b't', b'O', b'c', 0, 0, 0, 2] {
+            return None;
+        }
+        if data.len() < 12 || &data[..4] != b"PACK" {
+            return None;
+        }
+        let count = be32(&idx, 8 + 255 * 4)? as usize;
+        // names, CRCs, offsets
+        if idx.len() < 8 + 1024 + count * 28 {
+            return None;
+        }
+        Some(Pack {
+            path: pack_path,
+            idx,
+            data,
+            count,
+        })
+    }
+
+    /// The offset of an object in the pack, if the index lists it.
+    fn find(&self, oid: &[u8]) -> Option<u64> {
+        let first = oid[0] as usize;
+        let lo = match first {
+            0 => 0,
+            _ => be32(&self.idx, 8 + (first - 1) * 4)? as usize,
+        };
+        let hi = be32(&self.idx, 8 + first * 4)? as usize;
+        let names = 8 + 1024;
+        let (mut lo, mut hi) = (lo, hi.min(self.count));
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            let name = self.idx.get(names + mid * 20..names + mid * 20 + 20)?;
+            match name.cmp(oid) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return self.offset(mid),
+            }
+        }
+        None
+    }
+
+    fn offset(&self, i: usize) -> Option<u64> {
+        let offsets = 8 + 1024 + self.count * 24;
+        let small = be32(&self.idx, offsets + i * 4)?;
+        if small & 0x8000_0000 == 0 {
+            return Some(u64::from(small));
+        }
+        // packs over 2 GiB: an index into the table of 8-byte offsets
+        let large = offsets + self.count * 4 + (small & 0x7fff_ffff) as usize * 8;
+        let b = self.idx.get(large..large + 8)?;
+        Some(u64::from_be_bytes(b.try_into().ok()?))
+    }
+
+    fn corrupt(&self, offset: u64, what: impl Into<String>) -> PackError {
+        PackError::Corrupt {
+            pack: self.path.clone(),
+            offset,
+            what: what.into(),
+        }
+    }
+}
+
+fn be32(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// Every pack of a repository (and of its alternates).
+pub struct Packs {
+    packs: Vec<Pack>,
+}
+
+impl Packs {
+    /// Maps the packs under `objects_dir` and the object directories named in its
+    /// `info/alternates`. Unreadable or unfamiliar packs are skipped (libgit2 reads them).
+    pub fn open(objects_dir: &Path) -> Packs {
+        let mut dirs = vec![objects_dir.to_path_buf()];
+        if let Ok(text) = std::fs::read_to_string(objects_dir.join("info/alternates")) {
+            for line in text.lines().map(str::trim) {
+                if line.is_empty() || line.starts_with('#') {
+                    continue;
+                }
+                let p = Path::new(line);
+                dirs.push(match p.is_absolute() {
+                    true => p.to_path_buf(),
+                    false => objects_dir.join(p),
+                });
+            }
+        }
+        let mut packs = Vec::new();
+        for dir in dirs {
+            let Ok(entries) = std::fs::read_dir(dir.join("pack")) else {
+                continue;
+            };
+            let mut idx: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "idx"))
+                .collect();
+            idx.sort();
+            packs.extend(idx.iter().filter_map(|p| Pack::open(p)));
+        }
+        // the biggest pack first: most objects are there
+        packs.sort_by(|a, b| b.count.cmp(&a.count).then(a.path.cmp(&b.path)));
+        Packs { packs }
+    }
+
+    /// A reader for one thread.
+    pub fn reader(&self) -> PackReader<'_> {
+        PackReader {
+            packs: self,
+            zlib: Decompress::new(true),
+            delta: Vec::new(),
+            base: Vec::new(),
+        }
+    }
+
+    fn locate(&self, oid: &[u8]) -> Option<(&Pack, u64)> {
+        self.packs
+            .iter()
+            .find_map(|p| p.find(oid).map(|off| (p, off)))
+    }
+}
+
+/// Reads objects from [`Packs`]; holds one thread's zlib stream and buffers.
+pub struct PackReader<'p> {
+    packs: &'p Packs,
+    zlib: Decompress,
+    delta: Vec<u8>,
+    base: Vec<u8>,
+}
+
+impl PackReader<'_> {
+    /// The content of a commit into `out` (replacing what was there).
+    pub fn commit(&mut self, oid: Oid, out: &mut Vec<u8>) -> Result<(), PackError> {
+        let (pack, offset) = self
+            .packs
+            .locate(oid.as_bytes())
+            .ok_or(PackError::NotFound)?;
+        let kind = self.object(pack, offset, out, 0)?;
+        if kind != COMMIT {
+            return Err(pack.corrupt(offset, format!("{oid} is not a commit")));
+        }
+        Ok(())
+    }
+
+    /// Reads the object at `offset` into `out`, resolving deltas; returns its base type.
+    fn object(
+        &mut self,
+        pack: &Pack,
+        offset: u64,
+        out: &mut Vec<u8>,
+        depth: usize,
+    ) -> Result<u8, PackError> {
+        if depth > MAX_CHAIN {
+            return Err(pack.corrupt(offset, "delta chain too long"));
+        }
+        let data = &pack.data[..];
+        let bad = |what: &str| pack.corrupt(offset, what);
+        let mut at = usize::try_from(offset).map_err(|_| bad("offset out of range"))?;
+        let mut c = *data.get(at).ok_or_else(|| bad("offset past the end"))?;
+        at += 1;
+        let kind = (c >> 4) & 7;
+        let mut size = u64::from(c & 15);
+        let mut shift = 4;
+        while c & 0x80 != 0 {
+            c = *data.get(at).ok_or_else(|| bad("truncated header"))?;
+            at += 1;
+            if shift > 57 {
+                return Err(bad("object size overflows"));
+            }
+            size |= u64::from(c & 0x7f) << shift;
+            shift += 7;
+        }
+        let size = usize::try_from(size).map_err(|_| bad("object too large"))?;
+        match kind {
+            1..=4 => {
+                self.inflate(pack, offset, at, size, out)?;
+                Ok(kind)
+            }
+            OFS_DELTA => {
+                let mut c = *data.get(at).ok_or_else(|| bad("truncated delta offset"))?;
+                at += 1;
+                let mut back = u64::from(c & 0x7f);
+                while c & 0x80 != 0 {
+                    c = *data.get(at).ok_or_else(|| bad("truncated delta offset"))?;
+                    at += 1;
+                    if back >= 1 << 56 {
+                        return Err(bad("delta offset overflows"));
+                    }
+                    back = ((back + 1) << 7) | u64::from(c & 0x7f);
+                }
+                let base_offset = offset
+                    .checked_sub(back)
+                    .filter(|_| back > 0)
+                    .ok_or_else(|| bad("delta base before the pack"))?;
+                self.delta_from(pack, offset, at, size, out, depth, |me, buf| {
+                    me.object(pack, base_offset, buf, depth + 1)
+                })
+            }
+            REF_DELTA => {
+                let base = data.get(at..at + 20).ok_or_else(|| bad("truncated base"))?;
+                at += 20;
+                let (base_pack, base_offset) =
+                    self.packs.locate(base).ok_or(PackError::NotFound)?;
+                self.delta_from(pack, offset, at, size, out, depth, |me, buf| {
+                    me.object(base_pack, base_offset, buf, depth + 1)
+                })
+            }
+            _ => Err(bad("unknown object type")),
+        }
+    }
+
+    /// Reads a delta's base with `read_base`, then applies the delta stored at `at`.
+    #[allow(clippy::too_many_arguments)]
+    fn delta_from(
+        &mut self,
+        pack: &Pack,
+        offset: u64,
+        at: usize,
+        size: usize,
+        out: &mut Vec<u8>,
+        depth: usize,
+        read_base: impl FnOnce(&mut Self, &mut Vec<u8>) -> Result<u8, PackError>,
+    ) -> Result<u8, PackError> {
+        // buffers are reused at the top of a chain and allocated below it
+        let mut base = match depth {
+            0 => std::mem::take(&mut self.base),
+            _ => Vec::new(),
+        };
+        let mut delta = match depth {
+            0 => std::mem::take(&mut self.delta),
+            _ => Vec::new(),
+        };
+        let result = (|| {
+            self.inflate(pack, offset, at, size, &mut delta)?;
+            let kind = read_base(self, &mut base)?;
+            apply_delta(&base, &delta, out).map_err(|what| pack.corrupt(offset, what))?;
+            Ok(kind)
+        })();
+        if depth == 0 {
+            self.base = base;
+            self.delta = delta;
+        }
+        result
+    }
+
+    /// Inflates the zlib stream at `at`, which must hold exactly `size` bytes.
+    fn inflate(
+        &mut self,
+        pack: &Pack,
+        offset: u64,
+        at: usize,
+        size: usize,
+        out: &mut Vec<u8>,
+    ) -> Result<(), PackError> {
+        out.clear();
+        out.reserve(size + 1);
+        self.zlib.reset(true);
+        let input = pack.data.get(at..).unwrap_or_default();
+        loop {
+            let before = self.zlib.total_in();
+            let status = self
+                .zlib
+                .decompress_vec(
+                    &input[self.zlib.total_in() as usize..],
+                    out,
+                    FlushDecompress::Finish,
+                )
+                .map_err(|e| pack.corrupt(offset, format!("zlib: {e}")))?;
+            match status {
+                Status::StreamEnd => break,
+                _ if out.len() > size => {
+                    return Err(pack.corrupt(offset, "object larger than its header says"));
+                }
+                // room for more output
+                _ if out.len() == out.capacity() => out.reserve(4096),
+                _ if self.zlib.total_in() == before => {
+                    return Err(pack.corrupt(offset, "truncated zlib stream"));
+                }
+                _ => {}
+            }
+        }
+        if out.len() != size {
+            return Err(pack.corrupt(offset, "object size differs from its header"));
+        }
+        Ok(())
+    }
+}
+
+/// Applies a git delta (`gitformat-pack.txt`, "Deltified representation") to `base`.
+fn apply_delta(base: &[u8], delta: &[u8], out: &mut Vec<u8>) -> Result<(), &'static str> {
+    let mut at = 0;
+    let varint = |at: &mut usize| -> Result<usize, &'static str> {
+        let mut v: usize = 0;
+        let mut shift = 0;
+        loop {
+            let c = *delta.get(*at).ok_or("truncated delta header")?;
+            *at += 1;
+            if shift > 56 {
+                return Err("delta size overflows");
+            }
+            v |= usize::from(c & 0x7f) << shift;
+            shift += 7;
+            if c & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+    };
+    let base_size = varint(&mut at)?;
+    let result_size = varint(&mut at)?;
+    if base_size != base.len() {
+        return Err("delta base has the wrong size");
+    }
+    out.clear();
+    out.reserve(result_size);
+    while at < delta.len() {
+        let op = delta[at];
+        at += 1;
+        if op & 0x80 != 0 {
+            let mut offset: usize = 0;
+            let mut len: usize = 0;
+            for i in 0..4 {
+                if op & (1 << i) != 0 {
+                    offset |= usize::from(*delta.get(at).ok_or("truncated copy")?) << (8 * i);
+                    at += 1;
+                }
+            }
+            for i in 0..3 {
+                if op & (0x10 << i) != 0 {
+                    len |= usize::from(*delta.get(at).ok_or("truncated copy")?) << (8 * i);
+                    at += 1;
+                }
+            }
+            if len == 0 {
+                len = 0x10000;
+            }
+            let end = offset.checked_add(len).ok_or("copy out of range")?;
+            out.extend_from_slice(base.get(offset..end).ok_or("copy out of range")?);
+        } else if op != 0 {
+            let n = usize::from(op);
+            out.extend_from_slice(delta.get(at..at + n).ok_or("truncated insert")?);
+            at += n;
+        } else {
+            return Err("reserved delta opcode");
+        }
+    }
+    if out.len() != result_size {
+        return Err("delta result has the wrong size");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    fn git(dir: &Path, args: &[&str]) -> String {
+        let out = Command::new("git")
+            .current_dir(dir)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_AUTHOR_NAME", "A")
+            .env("GIT_AUTHOR_EMAIL", "a@example.com")
+            .env("GIT_COMMITTER_NAME", "C")
+            .env("GIT_COMMITTER_EMAIL", "c@example.com")
+            .env("GIT_AUTHOR_DATE", "@1790812800 +0000")
+            .env("GIT_COMMITTER_DATE", "@1790812800 +0000")
+            .args(["-c", "init.defaultBranch=main", "-c", "gc.auto=0"])
+            .args(args)
+            .output()
+            .expect("git runs");
+        assert!(out.status.success(), "git {args:?}: {:?}", out);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// A repository of 300 commits whose long messages differ a little, so that repacking
+    /// stores most of them as deltas of each other.
+    fn deltified_repo() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        git(dir.path(), &["init", "-q"]);
+        let body: String = (0..60)
+            .map(|i| format!("Line {i} of a long and repetitive commit message body.\n"))
+            .collect();
+        for i in 0..300 {
+            let msg = format!(
+                "change {i}\n\n{body}\nCo-authored-by: X <x{}@example.com>\n",
+                i % 7
+            );
+            git(dir.path(), &["commit", "-q", "--allow-empty", "-m", &msg]);
+        }
+        dir
+    }
+
+    /// Every commit as this reader reads it and as libgit2 does; and how many of them the
+    /// pack stores as deltas of the given kind.
+    fn compare(dir: &Path, kind: &str) -> usize {
+        let repo = git2::Repository::open(dir).unwrap();
+        let odb = repo.odb().unwrap();
+        let packs = Packs::open(&repo.path().join("objects"));
+        let mut reader = packs.reader();
+        let mut buf = Vec::new();
+        let oids = git(dir, &["rev-list", "--all"]);
+        let mut n = 0;
+        for line in oids.lines() {
+            let oid = Oid::from_str(line).unwrap();
+            reader.commit(oid, &mut buf).unwrap();
+            assert_eq!(buf, odb.read(oid).unwrap().data(), "{oid}");
+            n += 1;
+        }
+        assert_eq!(n, 300);
+        let idx = std::fs::read_dir(repo.path().join("objects/pack"))
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .find(|p| p.extension().is_some_and(|x| x == "idx"))
+            .unwrap();
+        let verify = git(dir, &["verify-pack", "-v", idx.to_str().unwrap()]);
+        let deltas = verify
+            .lines()
+            .filter(|l| l.split_whitespace().nth(1) == Some("commit"))
+            .filter(|l| l.split_whitespace().count() == 7)
+            .count();
+        // REF_DELTA and OFS_DELTA look alike to verify-pack; the pack's bytes tell them apart
+        let pack = Pack::open(&idx).unwrap();
+        let of_kind = oids
+            .lines()
+            .filter(|l| {
+                let oid = Oid::from_str(l).unwrap();
+                let off = pack.find(oid.as_bytes()).unwrap() as usize;
+                let t = (pack.data[off] >> 4) & 7;
+                t == if kind == "ofs" { OFS_DELTA } else { REF_DELTA }
+            })
+            .count();
+        assert_eq!(of_kind, deltas, "{kind}");
+        deltas
+    }
+
+    #[test]
+    fn packed_commits_read_like_libgit2_with_offset_deltas() {
+        let dir = deltified_repo();
+        git(
+            dir.path(),
+            &["repack", "-adf", "-q", "--window=250", "--depth=50"],
+        );
+        let deltas = compare(dir.path(), "ofs");
+        assert!(deltas > 100, "only {deltas} deltified commits");
+    }
+
+    #[test]
+    fn packed_commits_read_like_libgit2_with_ref_deltas() {
+        let dir = deltified_repo();
+        git(
+            dir.path(),
+            &[
+                "-c",
+                "repack.useDeltaBaseOffset=false",
+                "repack",
+                "-adf",
+                "-q",
+                "--window=250",
+                "--depth=50",
+            ],
+        );
+        let deltas = compare(dir.path(), "ref");
+        assert!(deltas > 100, "only {deltas} deltified commits");
+    }
+
+    #[test]
+    fn loose_objects_are_left_to_libgit2_and_alternates_are_read() {
+        let dir = deltified_repo();
+        git(dir.path(), &["repack", "-adq"]);
+        git(
+            dir.path(),
+            &["commit", "-q", "--allow-empty", "-m", "loose"],
+        );
+        let repo = git2::Repository::open(dir.path()).unwrap();
+        let head = repo.head().unwrap().target().unwrap();
+        let packs = Packs::open(&repo.path().join("objects"));
+        let mut buf = Vec::new();
+        assert!(matches!(
+            packs.reader().commit(head, &mut buf),
+            Err(PackError::NotFound)
+        ));
+        let parent = repo.find_commit(head).unwrap().parent_id(0).unwrap();
+        packs.reader().commit(parent, &mut buf).unwrap();
+        assert!(buf.starts_with(b"tree "));
+
+        // a `git clone --shared` borrows the objects through info/alternates
+        let shared = tempfile::tempdir().unwrap();
+        let src = dir.path().to_str().unwrap();
+        git(shared.path(), &["clone", "-q", "--shared", src, "c"]);
+        let clone = git2::Repository::open(shared.path().join("c")).unwrap();
+        let packs = Packs::open(&clone.path().join("objects"));
+        let mut again = Vec::new();
+        packs.reader().commit(parent, &mut again).unwrap();
+        assert_eq!(buf, again);
+    }
+
+    #[test]
+    fn delta_copy_and_insert() {
+        let base = b"hello, world";
+        // base size 12, result size 11: copy "hello" (offset 0, length 5), insert " git!",
+        // copy "d" (offset 11, length 1)
+        let delta = [
+            12,
+            11, // sizes
+            0x80 | 0x10,
+            5, // copy offset 0 (no offset bytes), length 5
+            5,
+            b' ',
+            b'g',
+            b'i',
+            b't',
+            b'!', // insert 5 bytes
+            0x80 | 0x01 | 0x10,
+            11,
+            1, // copy offset 11, length 1
+        ];
+        let mut out = Vec::new();
+        apply_delta(base, &delta, &mut out).unwrap();
+        assert_eq!(out, b"hello git!d");
+    }
+
+    #[test]
+    fn delta_errors() {
+        let mut out = Vec::new();
+        assert_eq!(
+            apply_delta(b"abc", &[4, 1, 1, b'x'], &mut out),
+            Err("delta base has the wrong size")
+        );
+        assert_eq!(
+            apply_delta(b"abc", &[3, 2, 0x80 | 0x01 | 0x10, 2, 5], &mut out),
+            Err("copy out of range")
+        );
+        assert_eq!(
+            apply_delta(b"abc", &[3, 1, 0], &mut out),
+            Err("reserved delta opcode")
+        );
+        assert_eq!(
+            apply_delta(b"abc", &[3, 2, 1, b'x'], &mut out),
+            Err("delta result has the wrong size")
+        );
+    }
+}

@@ -1,0 +1,301 @@
+//! Walking a repository's history: the mainline (first-parent chain from the tip, newest
+//! first) and, for each merge, the commits it brought in — `M^1..M^2` (and `M^3…` of an
+//! octopus), what its other parents reach and its first parent does not. Every commit is
+//! read once and decoded ([`Decoder`]: classified, markers found) on all threads.
+//!
+//! Two strategies with the same result. With git's commit-graph ([`super::graph`]) the shape
+//! of the history is known without reading a commit, so all of them are then read in
+//! parallel. Without it the mainline must be read one commit at a time (each names the
+//! next): one thread reads while another decodes, then the merged commits are read in
+//! parallel, each merge collecting what its other parents reach without passing through the
+//! mainline; oldest merge first, each commit then goes to the first merge that reached it.
+//! That is the same set as `M^1..M^2`: whatever the first parent reaches off the mainline,
+//! an older merge reached first.
+
+use anyhow::{Context, Result};
+use foldhash::HashSet;
+use git2::Oid;
+use rayon::prelude::*;
+
+use super::git::{self, History, RawCommit, Reader};
+use super::graph::Graph;
+use super::patterns::{Class, Patterns, PrRef};
+use super::{Commit, CommitKind, commit_of};
+use crate::ingest::Text;
+
+/// A mainline commit decoded, with the PR its message names and its other parents.
+pub struct Mainlined {
+    pub oid: Oid,
+    pub commit: Commit,
+    pub pr: Option<PrRef>,
+    pub others: Vec<Oid>,
+}
+
+/// What a merge brought in, oldest merge first once assigned, and the objects found missing.
+pub struct Merged {
+    pub commits: Vec<Commit>,
+    pub missing: Vec<Oid>,
+}
+
+/// The walked history.
+pub struct Walk {
+    /// Newest first.
+    pub mainline: Vec<Mainlined>,
+    /// Per mainline commit (same order): what a merge brought in; `None` for other commits.
+    pub merged: Vec<Option<Merged>>,
+    /// Whether the mainline ended at a missing parent (shallow or damaged clone).
+    pub cut: bool,
+    /// Which strategy ran, for `-vv`.
+    pub with_graph: bool,
+}
+
+/// Turns read commits into [`Commit`]s.
+pub struct Decoder<'a> {
+    pub id: &'a Text,
+    pub patterns: &'a Patterns,
+}
+
+impl Decoder<'_> {
+    fn mainline(&self, raw: RawCommit) -> Mainlined {
+        let parents = raw.parents.len();
+        let class = self.patterns.classify(&raw.message, parents);
+        let kind = match (&class, parents) {
+            (Class::Pr(_), 2..) => CommitKind::Merge,
+            (Class::Pr(_), _) => CommitKind::Squash,
+            (Class::NonPrMerge, _) => CommitKind::NonPrMerge,
+            (Class::Direct, _) => CommitKind::Direct,
+        };
+        let pr = match class {
+            Class::Pr(r) => Some(r),
+            _ => None,
+        };
+        Mainlined {
+            oid: raw.oid,
+            others: raw.parents.get(1..).unwrap_or_default().to_vec(),
+            commit: commit_of(self.id, raw, true, kind),
+            pr,
+        }
+    }
+
+    fn branch(&self, raw: RawCommit) -> Commit {
+        commit_of(self.id, raw, false, CommitKind::Branch)
+    }
+}
+
+/// Walks the history from `tip`.
+pub fn walk(history: &History, tip: Oid, decoder: &Decoder) -> Result<Walk> {
+    match history.graph() {
+        Some(graph) => with_graph(history, graph, tip, decoder),
+        None => without_graph(history, tip, decoder),
+    }
+}
+
+fn open_error(e: &mut git2::Error) -> anyhow::Error {
+    anyhow::anyhow!("opening the repository again: {e}")
+}
+
+/// The strategy for a repository without a commit-graph.
+fn without_graph(history: &History, tip: Oid, decoder: &Decoder) -> Result<Walk> {
+    let mut reader = history.reader()?;
+    let mut mainline: Vec<Mainlined> = Vec::new();
+    let cut = if rayon::current_num_threads() > 1 {
+        std::thread::scope(|scope| -> Result<bool> {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(Oid, Vec<u8>)>>(16);
+            let decoding = scope.spawn(|| -> Result<Vec<Mainlined>> {
+                let mut out = Vec::new();
+                for (oid, data) in rx.into_iter().flatten() {
+                    out.push(decoder.mainline(history.parse(oid, &data)?));
+                }
+                Ok(out)
+            });
+            let mut batch = Vec::with_capacity(256);
+            let cut = reader.mainline(tip, |oid, data| {
+                batch.push((oid, data));
+                if batch.len() == 256 {
+                    // the decoder only stops early on an error, which `join` returns
+                    let _ = tx.send(std::mem::replace(&mut batch, Vec::with_capacity(256)));
+                }
+            });
+            let _ = tx.send(batch);
+            drop(tx);
+            mainline = decoding
+                .join()
+                .map_err(|_| anyhow::anyhow!("decoding the mainline failed"))??;
+            cut
+        })?
+    } else {
+        let mut bad = None;
+        let cut = reader.mainline(tip, |oid, data| match history.parse(oid, &data) {
+            Ok(raw) => mainline.push(decoder.mainline(raw)),
+            Err(e) => bad = bad.take().or(Some(e)),
+        })?;
+        if let Some(e) = bad {
+            return Err(e).context("reading a mainline commit");
+        }
+        cut
+    };
+
+    let on_mainline: HashSet<Oid> = mainline.iter().map(|c| c.oid).collect();
+    // per mainline commit: a merge's decoded commits and the objects found missing
+    type Reached = Option<(Vec<(Oid, Commit)>, Vec<Oid>)>;
+    let reached: Vec<Reached> = (mainline.par_iter())
+        .map_init(
+            || history.reader(),
+            |reader, Mainlined { others, .. }| -> Result<_> {
+                if others.is_empty() {
+                    return Ok(None);
+                }
+                let reader = reader.as_mut().map_err(open_error)?;
+                let reached = reader.reach(others, &on_mainline)?;
+                let members = (reached.commits.into_iter())
+                    .map(|c| (c.oid, decoder.branch(c)))
+                    .collect();
+                Ok(Some((members, reached.missing)))
+            },
+        )
+        .collect::<Result<_>>()?;
+
+    // oldest merge first, each commit to the first merge that reached it
+    let mut seen = on_mainline;
+    let mut merged: Vec<Option<Merged>> = reached
+        .into_iter()
+        .rev()
+        .map(|r| {
+            r.map(|(members, missing)| Merged {
+                commits: (members.into_iter())
+                    .filter(|(oid, _)| seen.insert(*oid))
+                    .map(|(_, c)| c)
+                    .collect(),
+                missing,
+            })
+        })
+        .collect();
+    merged.reverse();
+    Ok(Walk {
+        mainline,
+        merged,
+        cut,
+        with_graph: false,
+    })
+}
+
+/// The strategy for a repository with a commit-graph: the shape first (graph lookups, and
+/// reads only for commits newer than the graph), then every commit read in parallel.
+fn with_graph(history: &History, graph: &Graph, tip: Oid, decoder: &Decoder) -> Result<Walk> {
+    let mut reader = history.reader()?;
+    let mut positions = Vec::new();
+    // the parents of a commit, from the graph or else from the commit itself
+    let mut parents_of = |reader: &mut Reader, oid: Oid| -> Result<Option<Vec<Oid>>> {
+        if let Some(pos) = graph.position(oid) {
+            graph
+                .parents(pos, &mut positions)
+                .context("the commit-graph is inconsistent")?;
+            let oids: Option<Vec<Oid>> = positions.iter().map(|&p| graph.oid(p)).collect();
+            return Ok(Some(oids.context("the commit-graph is inconsistent")?));
+        }
+        match reader.read(oid) {
+            Ok(c) => Ok(Some(c.parents)),
+            Err(e) if git::is_missing(&e) => Ok(None),
+            Err(e) => Err(e).context("reading a commit"),
+        }
+    };
+
+    // the mainline
+    let mut chain: Vec<(Oid, Vec<Oid>)> = Vec::new();
+    let mut cut = false;
+    let mut next = Some(tip);
+    while let Some(oid) = next {
+        match parents_of(&mut reader, oid)? {
+            Some(parents) => {
+                next = parents.first().copied();
+                chain.push((oid, parents));
+            }
+            None if chain.is_empty() => anyhow::bail!("the mainline tip {oid} is missing"),
+            None => {
+                cut = true;
+                break;
+            }
+        }
+    }
+
+    // what each merge brought in, oldest merge first (exactly `M^1..M^2`)
+    let mut seen: HashSet<Oid> = chain.iter().map(|(oid, _)| *oid).collect();
+    let mut members: Vec<(Vec<Oid>, Vec<Oid>)> = vec![(Vec::new(), Vec::new()); chain.len()];
+    let mut stack: Vec<Oid> = Vec::new();
+    for (pos, (_, parents)) in chain.iter().enumerate().rev() {
+        let Some(others) = parents.get(1..).filter(|o| !o.is_empty()) else {
+            continue;
+        };
+        stack.extend(others.iter().rev());
+        while let Some(oid) = stack.pop() {
+            if !seen.insert(oid) {
+                continue;
+            }
+            match parents_of(&mut reader, oid)? {
+                Some(parents) => {
+                    stack.extend(parents.iter().rev());
+                    members[pos].0.push(oid);
+                }
+                None => members[pos].1.push(oid),
+            }
+        }
+    }
+
+    // every commit read and decoded in parallel
+    let mainline: Vec<Mainlined> = (chain.par_iter())
+        .map_init(
+            || history.reader(),
+            |reader, (oid, _)| -> Result<Mainlined> {
+                let reader = reader.as_mut().map_err(open_error)?;
+                let raw = reader
+                    .read(*oid)
+                    .with_context(|| format!("reading mainline commit {oid}"))?;
+                Ok(decoder.mainline(raw))
+            },
+        )
+        .collect::<Result<_>>()?;
+    let flat: Vec<(usize, Oid)> = (members.iter().enumerate())
+        .flat_map(|(pos, (oids, _))| oids.iter().map(move |&oid| (pos, oid)))
+        .collect();
+    let decoded: Vec<Option<Commit>> = (flat.par_iter())
+        .map_init(
+            || history.reader(),
+            |reader, (_, oid)| -> Result<Option<Commit>> {
+                let reader = reader.as_mut().map_err(open_error)?;
+                match reader.read(*oid) {
+                    Ok(raw) => Ok(Some(decoder.branch(raw))),
+                    // in the graph, gone from the object database: counted as missing
+                    Err(e) if git::is_missing(&e) => Ok(None),
+                    Err(e) => Err(e).with_context(|| format!("reading commit {oid}")),
+                }
+            },
+        )
+        .collect::<Result<_>>()?;
+    let mut merged: Vec<Option<Merged>> = (chain.iter())
+        .map(|(_, parents)| {
+            (parents.len() > 1).then(|| Merged {
+                commits: Vec::new(),
+                missing: Vec::new(),
+            })
+        })
+        .collect();
+    for ((pos, oid), commit) in flat.into_iter().zip(decoded) {
+        if let Some(m) = merged[pos].as_mut() {
+            match commit {
+                Some(c) => m.commits.push(c),
+                None => m.missing.push(oid),
+            }
+        }
+    }
+    for (m, (_, missing)) in merged.iter_mut().zip(members) {
+        if let Some(m) = m.as_mut() {
+            m.missing.extend(missing);
+        }
+    }
+    Ok(Walk {
+        mainline,
+        merged,
+        cut,
+        with_graph: true,
+    })
+}
