@@ -56,9 +56,12 @@ pub struct GlobalArgs {
     /// Last day to include (YYYY-MM-DD, inclusive, in --tz).
     #[arg(long, global = true, value_name = "DATE", value_parser = parse_date)]
     pub until: Option<NaiveDate>,
-    /// IANA time zone for days, weeks and months.
-    #[arg(long, global = true, value_name = "TZ", default_value = "UTC", value_parser = parse_tz)]
-    pub tz: String,
+    /// IANA time zone for days, weeks and months [default: the config's `tz`, else UTC].
+    #[arg(long, global = true, value_name = "TZ", value_parser = parse_tz)]
+    pub tz: Option<String>,
+    /// Configuration file [default: ./costper.toml when it exists].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -186,6 +189,21 @@ Examples:
   costper prs --repo ~/src/api --by commit --stats --format json
   gh pr list --state all --limit 10000 --json number,title,url,state,isDraft,author,createdAt,mergedAt,closedAt,baseRefName,headRefName,additions,deletions,changedFiles,labels,mergeCommit,commits > api-prs.json")]
     Prs(PrsArgs),
+    /// Cost per merged PR, per workflow and per model: spend joined to PRs.
+    #[command(after_help = "\
+Every usage row is booked to one PR by the strongest signal that applies — explicit (a pr:N
+tag), commit (the session made a commit of the PR), branch (the row's branch is the PR's head
+branch, within [created - lookback, merged/closed + grace]) — or stays unattributed with a
+reason: abandoned, no_repo, default_branch, no_pr, outside_window, aggregate_only.
+input = attributed + unattributed, exactly. Semantics: docs/attribution.md.
+
+Examples:
+  costper report --repo ~/src/api --prs api-prs.json
+  costper report                                   # repos and inputs from ./costper.toml
+  costper report --by pr --format csv -o pr-costs.csv
+  costper report --by workflow --since 2026-10-01 --until 2026-10-31
+  costper report --format json > report.json")]
+    Report(ReportArgs),
     /// Generate a synthetic organisation's agent logs and report on them.
     #[command(after_help = "\
 Examples:
@@ -241,6 +259,31 @@ pub struct PrsArgs {
     /// Count added and deleted lines per commit and PR (slower: diffs every commit).
     #[arg(long)]
     pub stats: bool,
+}
+
+/// A single-table view of `costper report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportView {
+    Pr,
+    Model,
+    Workflow,
+    Repo,
+    Author,
+    Branch,
+    Session,
+    Day,
+    Week,
+    Month,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ReportArgs {
+    /// One table instead of the full report.
+    #[arg(long, value_enum)]
+    pub by: Option<ReportView>,
+    /// PRs shown in the full report's `prs` section (most expensive first; 0 = all).
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -6,8 +6,10 @@
 //! polars `usage` table, [`report::frame`] aggregates it, and a [`report::Render`] writes
 //! the result. Commands live in [`commands`], one file each.
 
+pub mod attribute;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod ingest;
 pub mod money;
 pub mod outcomes;
@@ -49,12 +51,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             .num_threads(n)
             .build_global();
     }
-    let ctx = commands::Ctx::new(cli.global);
+    let ctx = commands::Ctx::new(cli.global)?;
     match cli.command {
         cli::Command::Usage(a) => commands::usage::run(&ctx, &a),
         cli::Command::Sources(a) => commands::sources::run(&ctx, &a),
         cli::Command::Prices(a) => commands::prices::run(&ctx, &a),
         cli::Command::Prs(a) => commands::prs::run(&ctx, &a),
+        cli::Command::Report(a) => commands::report::run(&ctx, &a),
         cli::Command::Demo(a) => commands::demo::run(&ctx, &a),
     }
 }

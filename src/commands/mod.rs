@@ -5,6 +5,7 @@
 pub mod demo;
 pub mod prices;
 pub mod prs;
+pub mod report;
 pub mod sources;
 pub mod usage;
 
@@ -14,10 +15,11 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 
 use crate::cli::GlobalArgs;
+use crate::config::Config;
 use crate::ingest::{self, Env, Ingested, LoadOptions, RootOrigin};
 use crate::money;
 use crate::pricing::{MatchKind, PriceTable};
-use crate::report::{self, Doc, Format, Section};
+use crate::report::{Doc, Format, Section};
 
 /// Messages on stderr, by verbosity.
 #[derive(Debug, Clone, Copy)]
@@ -54,40 +56,82 @@ impl Diag {
     }
 }
 
-/// Everything a command needs from the global options.
+/// Everything a command needs from the global options and the config file.
 pub struct Ctx {
     pub args: GlobalArgs,
     pub diag: Diag,
     pub env: Env,
+    /// `costper.toml` (empty when there is none).
+    pub config: Config,
+    pub config_path: Option<std::path::PathBuf>,
+    /// The time zone: `--tz`, else the config's, else UTC.
+    pub tz: String,
+    /// Warnings printed so far (reports carry them in their `warnings` section).
+    pub warnings: std::cell::RefCell<Vec<String>>,
 }
 
 impl Ctx {
-    pub fn new(args: GlobalArgs) -> Self {
+    /// Reads the config file (`--config`, or `./costper.toml` when present).
+    pub fn new(args: GlobalArgs) -> Result<Self> {
         let diag = Diag {
             quiet: args.quiet,
             verbose: args.verbose,
         };
-        Ctx {
+        let (config_path, config) = match Config::discover(args.config.as_deref())? {
+            Some((p, c)) => {
+                diag.detail(&format!("config: {}", p.display()));
+                (Some(p), c)
+            }
+            None => (None, Config::default()),
+        };
+        let tz = args
+            .tz
+            .clone()
+            .or_else(|| config.tz.clone())
+            .unwrap_or_else(|| "UTC".to_string());
+        Ok(Ctx {
             args,
             diag,
             env: Env::from_process(),
-        }
+            config,
+            config_path,
+            tz,
+            warnings: Default::default(),
+        })
     }
 
-    /// The bundled price table plus `--prices`.
+    /// The bundled price table plus `--prices` (else the config's `prices`).
     pub fn prices(&self) -> Result<PriceTable> {
         let table = PriceTable::bundled()?;
-        match &self.args.prices {
+        match self.args.prices.as_ref().or(self.config.prices.as_ref()) {
             Some(p) => table.with_overrides(p),
             None => Ok(table),
         }
     }
 
+    /// The repositories to read: `--repo`, else the config's `[[repo]]` entries.
+    pub fn repo_paths(&self) -> Vec<std::path::PathBuf> {
+        if self.args.repo.is_empty() {
+            self.config.repos.iter().map(|r| r.path.clone()).collect()
+        } else {
+            self.args.repo.clone()
+        }
+    }
+
     /// Reads all inputs, prints what ingest found, and enforces `--strict`.
     pub fn load(&self, prices: &PriceTable) -> Result<Ingested> {
+        // inputs on the command line replace the config's, which replace discovery
+        let (claude, codex) = if self.args.claude.is_empty() && self.args.codex.is_empty() {
+            (
+                self.config.sources.claude.clone(),
+                self.config.sources.codex.clone(),
+            )
+        } else {
+            (self.args.claude.clone(), self.args.codex.clone())
+        };
         let opts = LoadOptions {
-            claude: self.args.claude.clone(),
-            codex: self.args.codex.clone(),
+            claude,
+            codex,
             env: self.env.clone(),
             chunk_size: std::env::var("COSTPER_CHUNK_SIZE")
                 .ok()
@@ -201,6 +245,7 @@ impl Ctx {
         for w in &warnings {
             d.warn(w);
         }
+        self.warnings.borrow_mut().extend(warnings.iter().cloned());
         if self.args.strict && !warnings.is_empty() {
             bail!(
                 "--strict: {} warning(s) above; fix the inputs or drop --strict",
@@ -214,15 +259,33 @@ impl Ctx {
     /// enforces `--strict`.
     pub fn outcomes(&self, stats: bool) -> Result<crate::outcomes::Outcomes> {
         let pairs = &self.args.prs_after_repo;
+        let from_config = self.args.repo.is_empty() && self.args.prs.is_empty();
+        let (repos, exports, repo_branches) = if from_config {
+            let c = &self.config.repos;
+            (
+                self.repo_paths(),
+                c.iter()
+                    .enumerate()
+                    .flat_map(|(i, r)| r.prs.iter().map(move |p| (p.clone(), Some(i))))
+                    .collect(),
+                c.iter().map(|r| r.branch.clone()).collect(),
+            )
+        } else {
+            (
+                self.args.repo.clone(),
+                self.args
+                    .prs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (p.clone(), pairs.get(i).copied().flatten()))
+                    .collect(),
+                Vec::new(),
+            )
+        };
         let opts = crate::outcomes::Options {
-            repos: self.args.repo.clone(),
-            exports: self
-                .args
-                .prs
-                .iter()
-                .enumerate()
-                .map(|(i, p)| (p.clone(), pairs.get(i).copied().flatten()))
-                .collect(),
+            repos,
+            exports,
+            repo_branches,
             branch: self.args.branch.clone(),
             patterns: self.args.pr_pattern.clone(),
             stats,
@@ -247,6 +310,9 @@ impl Ctx {
         for w in &o.warnings {
             self.diag.warn(w);
         }
+        self.warnings
+            .borrow_mut()
+            .extend(o.warnings.iter().cloned());
         if !o.disagreements.is_empty() {
             self.diag.note(&format!(
                 "{} disagreement(s) between git and the PR export(s); they are listed in the \
@@ -282,14 +348,15 @@ impl Ctx {
         }
         match &self.args.output {
             Some(path) => write_atomically(path, |w| {
-                report::renderer(format, false, self.diag.verbose > 0).render(doc, w)?;
+                crate::report::renderer(format, false, self.diag.verbose > 0).render(doc, w)?;
                 Ok(())
             }),
             None => {
                 let tty = std::io::stdout().is_terminal();
                 let stdout = std::io::stdout();
                 let mut lock = std::io::BufWriter::new(stdout.lock());
-                report::renderer(format, tty, self.diag.verbose > 0).render(doc, &mut lock)?;
+                crate::report::renderer(format, tty, self.diag.verbose > 0)
+                    .render(doc, &mut lock)?;
                 lock.flush()?;
                 Ok(())
             }
@@ -304,7 +371,7 @@ fn doc_notes(doc: &Doc) -> Vec<&String> {
             .iter()
             .flat_map(|(_, sec)| match sec {
                 Section::Table(t) => t.notes.iter().collect::<Vec<_>>(),
-                Section::Fields(_) => Vec::new(),
+                Section::Fields(_) | Section::Scalar(_) => Vec::new(),
             })
             .collect(),
     }

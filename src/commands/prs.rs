@@ -16,15 +16,17 @@ use crate::report::{Col, Doc, Section, Table, Value};
 use crate::{ExitStatus, UsageError};
 
 pub fn run(ctx: &Ctx, args: &PrsArgs) -> Result<ExitStatus> {
-    if ctx.args.repo.is_empty() {
+    if ctx.repo_paths().is_empty() {
         return Err(UsageError(
-            "costper prs needs --repo PATH (a git work tree or bare clone; repeatable)".into(),
+            "costper prs needs --repo PATH (a git work tree or bare clone; repeatable) or \
+             [[repo]] entries in costper.toml"
+                .into(),
         )
         .into());
     }
     let o = ctx.outcomes(args.stats)?;
     let prs_df = prs_frame(&o)?;
-    let kept_df = prs_in_period(&prs_df, &ctx.args.tz, ctx.args.since, ctx.args.until)?;
+    let kept_df = prs_in_period(&prs_df, &ctx.tz, ctx.args.since, ctx.args.until)?;
     let keep: BTreeSet<(String, u64)> = {
         let repos = kept_df.column("repo")?.str()?;
         let numbers = kept_df.column("number")?.i64()?;
@@ -86,12 +88,7 @@ fn summary(
     kept: &polars::prelude::DataFrame,
 ) -> Result<Vec<(Col, Value)>> {
     let f = pr_figures(kept)?;
-    let c = commit_counts(
-        &commits_frame(o)?,
-        &ctx.args.tz,
-        ctx.args.since,
-        ctx.args.until,
-    )?;
+    let c = commit_counts(&commits_frame(o)?, &ctx.tz, ctx.args.since, ctx.args.until)?;
     let i = |n: i64| Value::Int(n);
     Ok(vec![
         (
@@ -293,7 +290,7 @@ fn commit_table(ctx: &Ctx, o: &Outcomes) -> Result<Table> {
         .commits
         .iter()
         .filter(|c| {
-            let d = crate::report::local_day(c.committed_at, &ctx.args.tz);
+            let d = crate::report::local_day(c.committed_at, &ctx.tz);
             ctx.args.since.is_none_or(|s| d.is_some_and(|d| d >= s))
                 && ctx.args.until.is_none_or(|u| d.is_some_and(|d| d <= u))
         })

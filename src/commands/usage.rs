@@ -38,7 +38,7 @@ pub fn usage_table(
     let clock = std::time::Instant::now();
     let q = UsageQuery {
         dims: dims.clone(),
-        tz: ctx.args.tz.clone(),
+        tz: ctx.tz.clone(),
         since: ctx.args.since,
         until: ctx.args.until,
     };

@@ -39,6 +39,7 @@ pub fn prs_frame(o: &Outcomes) -> PolarsResult<DataFrame> {
     let cols = vec![
         strs("repo", p.iter().map(|x| Some(&*x.repo))),
         ints("number", p.iter().map(|x| Some(x.number))),
+        strs("title", p.iter().map(|x| x.title.as_deref())),
         strs("kind", p.iter().map(|x| Some(x.kind.as_str()))),
         strs("state", p.iter().map(|x| Some(x.state.as_str()))),
         strs("head_branch", p.iter().map(|x| x.head_branch.as_deref())),
@@ -57,6 +58,11 @@ pub fn prs_frame(o: &Outcomes) -> PolarsResult<DataFrame> {
         ints("deletions", p.iter().map(|x| x.deletions)),
         ints("changed_files", p.iter().map(|x| x.changed_files)),
         bools("ai_assisted", p.iter().map(Pr::ai_assisted)),
+        p.iter()
+            .map(|x| Some(Series::new(PlSmallStr::EMPTY, x.ai_agents())))
+            .collect::<ListChunked>()
+            .with_name("ai_agents".into())
+            .into_column(),
         bools("is_revert", p.iter().map(|x| x.is_revert)),
         bools("reverted", p.iter().map(|x| x.reverted)),
         times("reverted_at", p.iter().map(|x| x.reverted_at)),

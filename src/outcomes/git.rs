@@ -59,6 +59,26 @@ impl Repo {
         })
     }
 
+    /// The main work tree and every linked worktree, canonicalized (none for a bare clone
+    /// without worktrees).
+    pub fn workdirs(&self) -> Vec<PathBuf> {
+        let mut out: Vec<PathBuf> = Vec::new();
+        if let Some(w) = self.repo.workdir() {
+            out.push(std::fs::canonicalize(w).unwrap_or_else(|_| w.to_path_buf()));
+        }
+        if let Ok(names) = self.repo.worktrees() {
+            for name in names.iter().flatten().flatten() {
+                if let Ok(wt) = self.repo.find_worktree(name) {
+                    let p = wt.path();
+                    out.push(std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()));
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
     /// A short identifier: `owner/name` from the `origin` remote, else the directory name.
     pub fn id(&self) -> String {
         if let Ok(remote) = self.repo.find_remote("origin")

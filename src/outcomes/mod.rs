@@ -153,6 +153,9 @@ pub struct Pr {
     pub first_commit_at: Option<i64>,
     pub merge_sha: Option<String>,
     pub commit_shas: Vec<String>,
+    /// The commits the PR's branch had as exported (before a squash or rebase rewrote them):
+    /// what an agent session saw when it committed.
+    pub branch_shas: Vec<String>,
     pub additions: Option<u64>,
     pub deletions: Option<u64>,
     pub changed_files: Option<u64>,
@@ -210,6 +213,8 @@ pub struct RepoInfo {
     pub commits: u64,
     pub notes: u64,
     pub exports: Vec<PathBuf>,
+    /// Work trees of the repository (the main one and linked `git worktree`s), absolute.
+    pub workdirs: Vec<PathBuf>,
 }
 
 /// A place where the export and git disagree, or git is ambiguous.
@@ -227,6 +232,8 @@ pub struct Options {
     /// Export files and, when given right after a `--repo`, that repository's index.
     pub exports: Vec<(PathBuf, Option<usize>)>,
     pub branch: Option<String>,
+    /// Per repository (by index), a mainline branch that overrides `branch`.
+    pub repo_branches: Vec<Option<String>>,
     pub patterns: Vec<String>,
     pub stats: bool,
 }
@@ -281,8 +288,14 @@ pub fn load(opts: &Options) -> Result<Outcomes> {
         };
         exports_of[i].push((path.clone(), file));
     }
-    for (repo, exports) in opened.iter().zip(exports_of) {
-        read_repo(repo, exports, opts, &patterns, &mut out)
+    for (i, (repo, exports)) in opened.iter().zip(exports_of).enumerate() {
+        let branch = opts
+            .repo_branches
+            .get(i)
+            .cloned()
+            .flatten()
+            .or_else(|| opts.branch.clone());
+        read_repo(repo, exports, branch.as_deref(), opts, &patterns, &mut out)
             .with_context(|| format!("repository {}", repo.path.display()))?;
     }
     out.prs
@@ -315,12 +328,13 @@ type PrMap = BTreeMap<u64, Box<Pr>>;
 fn read_repo(
     repo: &git::Repo,
     exports: Vec<(PathBuf, export::ExportFile)>,
+    branch: Option<&str>,
     opts: &Options,
     patterns: &Patterns,
     out: &mut Outcomes,
 ) -> Result<()> {
     let id: Text = Text::from(repo.id());
-    let mainline = repo.mainline(opts.branch.as_deref())?;
+    let mainline = repo.mainline(branch)?;
     git::check_readable(repo, &mainline)?;
     let history = repo.history();
     let shallow = repo.is_shallow();
@@ -476,6 +490,7 @@ fn read_repo(
         commits: commits.len() as u64,
         notes: note_count,
         exports: export_paths,
+        workdirs: repo.workdirs(),
     });
     out.prs.extend(prs.into_values().map(|p| *p));
     if out.commits.is_empty() {
@@ -544,6 +559,7 @@ fn git_prs(
         first_commit_at,
         merge_sha: Some(c.sha.clone()),
         commit_shas,
+        branch_shas: Vec::new(),
         additions: None,
         deletions: None,
         changed_files: None,
@@ -765,8 +781,11 @@ fn join_export(
             let (name, email) = c.authors.first().cloned().unwrap_or_default();
             pr.markers
                 .extend(markers::in_commit(&c.message, (&name, &email), ("", "")));
-            if pr.kind == PrKind::ExportOnly && !c.oid.is_empty() {
-                pr.commit_shas.push(c.oid.clone());
+            if !c.oid.is_empty() {
+                if pr.kind == PrKind::ExportOnly {
+                    pr.commit_shas.push(c.oid.clone());
+                }
+                pr.branch_shas.push(c.oid.clone());
             }
             if let Some(t) = c.authored_at {
                 pr.first_commit_at = Some(pr.first_commit_at.map_or(t, |f| f.min(t)));
@@ -818,6 +837,7 @@ fn blank_pr(id: &Text, number: u64) -> Box<Pr> {
         first_commit_at: None,
         merge_sha: None,
         commit_shas: Vec::new(),
+        branch_shas: Vec::new(),
         additions: None,
         deletions: None,
         changed_files: None,

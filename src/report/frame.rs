@@ -567,3 +567,27 @@ pub fn commit_counts(
         non_pr_merge: get("non_pr_merge")?,
     })
 }
+
+/// The usage rows whose local day lies in `since..=until`, with `day`, `week` and `month`.
+pub fn usage_in_period(
+    usage: &DataFrame,
+    tz: &str,
+    since: Option<NaiveDate>,
+    until: Option<NaiveDate>,
+) -> PolarsResult<DataFrame> {
+    with_calendar(usage.clone().lazy(), tz, since, until)?.collect()
+}
+
+/// `repo`, `number` of the PRs merged on a local day within `since..=until`.
+pub fn merged_in_period(
+    prs: &DataFrame,
+    tz: &str,
+    since: Option<NaiveDate>,
+    until: Option<NaiveDate>,
+) -> PolarsResult<DataFrame> {
+    prs_in_period(prs, tz, since, until)?
+        .lazy()
+        .filter(col("state").eq(lit("merged")))
+        .select([col("repo"), col("number")])
+        .collect()
+}

@@ -106,6 +106,7 @@ fn section(out: &mut dyn Write, s: &Section, indent: &str, compact: bool) -> io:
             let (cols, vals): (Vec<Col>, Vec<Value>) = f.iter().cloned().unzip();
             object(out, &cols, &vals, indent, compact)
         }
+        Section::Scalar(v) => value(out, v),
     }
 }
 

@@ -67,7 +67,10 @@ impl Render for MarkdownRender {
         match doc {
             Doc::Table(t) => table(t, self.detail, out),
             Doc::Sections(sections) => {
-                for (i, (name, s)) in sections.iter().enumerate() {
+                let shown = sections
+                    .iter()
+                    .filter(|(_, s)| !matches!(s, Section::Scalar(_)));
+                for (i, (name, s)) in shown.enumerate() {
                     if i > 0 {
                         writeln!(out)?;
                     }
@@ -80,6 +83,7 @@ impl Render for MarkdownRender {
                                 writeln!(out, "| {} | {} |", c.title, cell(v))?;
                             }
                         }
+                        Section::Scalar(_) => {}
                     }
                 }
                 Ok(())

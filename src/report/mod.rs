@@ -209,6 +209,9 @@ pub enum Section {
     Table(Table),
     /// Key/value pairs: a JSON object.
     Fields(Vec<(Col, Value)>),
+    /// A single value (e.g. `schema_version`): machine formats only; tables and Markdown
+    /// leave it out.
+    Scalar(Value),
 }
 
 /// A renderer for one output format.

@@ -88,7 +88,10 @@ impl Render for TableRender {
         match doc {
             Doc::Table(t) => self.table(t, out),
             Doc::Sections(sections) => {
-                for (i, (name, s)) in sections.iter().enumerate() {
+                let shown = sections
+                    .iter()
+                    .filter(|(_, s)| !matches!(s, Section::Scalar(_)));
+                for (i, (name, s)) in shown.enumerate() {
                     if i > 0 {
                         writeln!(out)?;
                     }
@@ -110,6 +113,7 @@ impl Render for TableRender {
                             }
                             writeln!(out, "{c}")?;
                         }
+                        Section::Scalar(_) => {}
                     }
                 }
                 Ok(())

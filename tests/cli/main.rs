@@ -9,5 +9,6 @@ mod history;
 mod prices;
 mod privacy;
 mod prs;
+mod report;
 mod sources;
 mod usage;

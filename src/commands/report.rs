@@ -1,0 +1,406 @@
+//! `costper report`: spend joined to outcomes — cost per merged PR, per workflow and per
+//! model, unattributed spend by reason — as one multi-section report or a single `--by`
+//! table. Reads agent logs like `usage`, repositories and PR exports like `prs` (from the
+//! command line or `costper.toml`), attributes every row ([`crate::attribute`]) and checks
+//! that the input cost equals attributed plus unattributed cost before printing anything.
+
+use std::path::Path;
+
+use anyhow::{Context as _, Result, bail};
+use chrono::TimeZone as _;
+
+use super::Ctx;
+use super::sources::sources_table;
+use crate::ExitStatus;
+use crate::attribute::views::{self, Context, Dim, Summary, div_round};
+use crate::attribute::{self, Attributed, RepoSpec, Settings};
+use crate::cli::{ReportArgs, ReportView};
+use crate::ingest::Ingested;
+use crate::ingest::frame::usage_frame_columns;
+use crate::outcomes::Outcomes;
+use crate::outcomes::frame::prs_frame;
+use crate::report::frame::{merged_in_period, usage_in_period};
+use crate::report::{Col, Doc, Section, Table, Value};
+
+/// Version of the report's JSON layout (docs/output.md); bumped only on incompatible changes.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// Usage columns the report reads.
+const COLUMNS: &[&str] = &[
+    "ts",
+    "ts_end",
+    "source",
+    "model",
+    "session_id",
+    "cwd",
+    "branch",
+    "git_remote",
+    "tags",
+    "actor",
+    "api_key_id",
+    "workspace",
+    "project",
+    "entrypoint",
+    "workflow",
+    "cost",
+    "requests",
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_write_5m_tokens",
+    "cache_write_1h_tokens",
+    "total_tokens",
+];
+
+/// Everything a report is computed from.
+pub struct Computed {
+    pub ing: Ingested,
+    pub outcomes: Outcomes,
+    pub attributed: Attributed,
+    pub prs: polars::prelude::DataFrame,
+    pub merged: polars::prelude::DataFrame,
+    pub period_start: Option<i64>,
+}
+
+pub fn run(ctx: &Ctx, args: &ReportArgs) -> Result<ExitStatus> {
+    let c = compute(ctx)?;
+    let doc = document(ctx, &c, args)?;
+    ctx.emit(&doc)?;
+    Ok(ExitStatus::Success)
+}
+
+/// The repositories as attribution sees them: work trees, the config's path patterns (for
+/// the `[[repo]]` with the same path), the origin remote and the mainline.
+fn repo_specs(ctx: &Ctx, o: &Outcomes) -> Vec<RepoSpec> {
+    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    o.repos
+        .iter()
+        .map(|r| {
+            let here = canon(&r.path);
+            let patterns = ctx
+                .config
+                .repos
+                .iter()
+                .filter(|c| canon(&c.path) == here)
+                .flat_map(|c| c.paths.iter().cloned())
+                .collect();
+            RepoSpec {
+                id: r.id.to_string(),
+                workdirs: r.workdirs.iter().map(|p| p.display().to_string()).collect(),
+                patterns,
+                remote: r
+                    .origin_url
+                    .as_deref()
+                    .and_then(crate::outcomes::git::remote_slug),
+                mainline: r.branch.clone(),
+            }
+        })
+        .collect()
+}
+
+/// The first instant of `--since` in the report's time zone, microseconds UTC.
+fn period_start(ctx: &Ctx) -> Option<i64> {
+    let day = ctx.args.since?;
+    let tz: chrono_tz::Tz = ctx.tz.parse().ok()?;
+    let midnight = day.and_hms_opt(0, 0, 0)?;
+    tz.from_local_datetime(&midnight)
+        .earliest()
+        .map(|t| t.timestamp_micros())
+}
+
+/// Loads inputs and outcomes and attributes the usage of the period.
+pub fn compute(ctx: &Ctx) -> Result<Computed> {
+    let prices = ctx.prices()?;
+    let ing = ctx.load(&prices)?;
+    let outcomes = if ctx.repo_paths().is_empty() {
+        ctx.diag.warn(
+            "no repository given (--repo PATH or [[repo]] in costper.toml): all spend is \
+             unattributed (no_repo)",
+        );
+        ctx.warnings
+            .borrow_mut()
+            .push("no repository given: all spend is unattributed".into());
+        Outcomes::default()
+    } else {
+        ctx.outcomes(false)?
+    };
+    let clock = std::time::Instant::now();
+    let usage = usage_frame_columns(&ing, COLUMNS)?;
+    let usage = usage_in_period(&usage, &ctx.tz, ctx.args.since, ctx.args.until)?;
+    let (lookback, grace) = ctx.config.windows()?;
+    let settings = Settings {
+        lookback,
+        grace,
+        default_branches: ctx.config.attribution.default_branches.clone(),
+        workflows: ctx.config.workflows.clone(),
+    };
+    let repos = repo_specs(ctx, &outcomes);
+    let attributed = attribute::attribute(&usage, &ing.commit_links, &outcomes, &repos, &settings)
+        .context("attributing usage to PRs")?;
+    if let Err(e) = attribute::check_conservation(&attributed)? {
+        bail!("internal error: attribution lost money ({e}); please report this");
+    }
+    ctx.diag.timing("attribute", clock.elapsed());
+    let prs = prs_frame(&outcomes)?;
+    let merged = merged_in_period(&prs, &ctx.tz, ctx.args.since, ctx.args.until)?;
+    Ok(Computed {
+        ing,
+        outcomes,
+        attributed,
+        prs,
+        merged,
+        period_start: period_start(ctx),
+    })
+}
+
+fn usd(n: i64) -> Value {
+    Value::Usd(n)
+}
+
+fn opt_usd(n: Option<i64>) -> Value {
+    n.map_or(Value::Null, Value::Usd)
+}
+
+fn share(part: i64, whole: i64) -> Value {
+    if whole != 0 {
+        Value::Share(part as f64 / whole as f64)
+    } else {
+        Value::Null
+    }
+}
+
+/// The summary section's fields (stable names of SPEC §9).
+pub fn summary_fields(s: &Summary) -> Vec<(Col, Value)> {
+    let f = |name: &str, title: &str, v: Value| (Col::new(name, title), v);
+    vec![
+        f("input_cost_usd", "Input cost", usd(s.input_cost)),
+        f(
+            "attributed_cost_usd",
+            "Attributed to PRs",
+            usd(s.attributed_cost),
+        ),
+        f(
+            "unattributed_cost_usd",
+            "Unattributed",
+            usd(s.unattributed_cost),
+        ),
+        f(
+            "attributed_share",
+            "Attributed share",
+            share(s.attributed_cost, s.input_cost),
+        ),
+        f("merged_prs", "Merged PRs", Value::Int(s.merged_prs)),
+        f(
+            "costed_merged_prs",
+            "Merged PRs with AI spend",
+            Value::Int(s.costed_merged_prs),
+        ),
+        f(
+            "cost_per_merged_pr_usd",
+            "Cost per merged PR",
+            opt_usd(div_round(s.merged_cost, s.merged_prs)),
+        ),
+        f(
+            "fully_loaded_cost_per_merged_pr_usd",
+            "Fully loaded cost per merged PR",
+            opt_usd(div_round(s.input_cost, s.merged_prs)),
+        ),
+        f(
+            "median_pr_cost_usd",
+            "Median cost of a merged PR with AI spend",
+            opt_usd(s.median_pr_cost),
+        ),
+        f(
+            "p90_pr_cost_usd",
+            "p90 cost of a merged PR with AI spend",
+            opt_usd(s.p90_pr_cost),
+        ),
+        f(
+            "merged_pr_cost_usd",
+            "On PRs merged in the period",
+            usd(s.merged_cost),
+        ),
+        f("wip_cost_usd", "On work in progress", usd(s.wip_cost)),
+        f(
+            "earlier_pr_cost_usd",
+            "On PRs merged before the period",
+            usd(s.earlier_cost),
+        ),
+        f(
+            "abandoned_cost_usd",
+            "On abandoned PRs",
+            usd(s.abandoned_cost),
+        ),
+        f("reverted_cost_usd", "On reverted PRs", usd(s.reverted_cost)),
+        f(
+            "explicit_cost_usd",
+            "Attributed by tag",
+            usd(s.explicit_cost),
+        ),
+        f(
+            "commit_cost_usd",
+            "Attributed by commit",
+            usd(s.commit_cost),
+        ),
+        f(
+            "branch_cost_usd",
+            "Attributed by branch",
+            usd(s.branch_cost),
+        ),
+        f("requests", "Calls", Value::Int(s.calls)),
+        f(
+            "unpriced_requests",
+            "Unpriced calls",
+            Value::Int(s.unpriced_calls),
+        ),
+    ]
+}
+
+fn period_fields(ctx: &Ctx, s: &Summary) -> Vec<(Col, Value)> {
+    vec![
+        (
+            Col::new("since", "Since"),
+            ctx.args.since.map_or(Value::Null, Value::Date),
+        ),
+        (
+            Col::new("until", "Until"),
+            ctx.args.until.map_or(Value::Null, Value::Date),
+        ),
+        (Col::new("tz", "Time zone"), Value::Str(ctx.tz.clone())),
+        (
+            Col::new("first_ts", "First call"),
+            Value::opt_ts(s.first_ts),
+        ),
+        (Col::new("last_ts", "Last call"), Value::opt_ts(s.last_ts)),
+    ]
+}
+
+fn warnings_table(ctx: &Ctx) -> Table {
+    Table {
+        columns: vec![Col::new("message", "Message")],
+        rows: ctx
+            .warnings
+            .borrow()
+            .iter()
+            .map(|w| vec![Value::Str(w.clone())])
+            .collect(),
+        total: None,
+        notes: Vec::new(),
+    }
+}
+
+/// What was read: agent log roots (as `costper sources`), repositories and PR exports.
+fn inputs_table(ing: &Ingested, o: &Outcomes) -> Table {
+    let sources = sources_table(ing);
+    let pick = |name: &str| sources.columns.iter().position(|c| c.name == name);
+    let (path, format, rows, cost) = (
+        pick("path"),
+        pick("format"),
+        pick("accepted"),
+        pick("cost_usd"),
+    );
+    let mut out: Vec<Vec<Value>> = sources
+        .rows
+        .iter()
+        .map(|r| {
+            let get = |i: Option<usize>| i.and_then(|i| r.get(i).cloned()).unwrap_or(Value::Null);
+            vec![get(format), get(path), get(rows), get(cost)]
+        })
+        .collect();
+    for r in &o.repos {
+        let prs = o.prs.iter().filter(|p| p.repo == r.id).count();
+        out.push(vec![
+            Value::Str("git".into()),
+            Value::Str(r.path.display().to_string()),
+            Value::int(prs as u64),
+            Value::Null,
+        ]);
+        for e in &r.exports {
+            out.push(vec![
+                Value::Str("pr_export".into()),
+                Value::Str(e.display().to_string()),
+                Value::Null,
+                Value::Null,
+            ]);
+        }
+    }
+    Table {
+        columns: vec![
+            Col::new("kind", "Kind"),
+            Col::new("path", "Path"),
+            Col::new("records", "Records / PRs"),
+            Col::new("cost_usd", "Cost"),
+        ],
+        rows: out,
+        total: None,
+        notes: Vec::new(),
+    }
+}
+
+fn dim_of(v: ReportView) -> Option<Dim> {
+    Some(match v {
+        ReportView::Pr => return None,
+        ReportView::Model => Dim::Model,
+        ReportView::Workflow => Dim::Workflow,
+        ReportView::Repo => Dim::Repo,
+        ReportView::Author => Dim::Author,
+        ReportView::Branch => Dim::Branch,
+        ReportView::Session => Dim::Session,
+        ReportView::Day => Dim::Day,
+        ReportView::Week => Dim::Week,
+        ReportView::Month => Dim::Month,
+    })
+}
+
+/// The report document.
+pub fn document(ctx: &Ctx, c: &Computed, args: &ReportArgs) -> Result<Doc> {
+    let cx = Context {
+        a: &c.attributed,
+        prs: &c.prs,
+        merged: &c.merged,
+        period_start: c.period_start,
+    };
+    if let Some(view) = args.by {
+        let t = match dim_of(view) {
+            Some(d) => views::dim_table(&cx, d)?,
+            None => views::pr_table(&cx, None)?,
+        };
+        return Ok(Doc::Table(t));
+    }
+    let s = views::summary(&cx)?;
+    let top = (args.top > 0).then_some(args.top);
+    let mut prs = views::pr_table(&cx, top)?;
+    if let Some(n) = top
+        && prs.rows.len() == n
+    {
+        prs.notes.push(format!(
+            "the {n} most expensive PRs; --by pr lists them all"
+        ));
+    }
+    Ok(Doc::Sections(vec![
+        (
+            "schema_version".into(),
+            Section::Scalar(Value::Int(SCHEMA_VERSION)),
+        ),
+        ("period".into(), Section::Fields(period_fields(ctx, &s))),
+        ("summary".into(), Section::Fields(summary_fields(&s))),
+        (
+            "by_model".into(),
+            Section::Table(views::dim_table(&cx, Dim::Model)?),
+        ),
+        (
+            "by_workflow".into(),
+            Section::Table(views::dim_table(&cx, Dim::Workflow)?),
+        ),
+        ("prs".into(), Section::Table(prs)),
+        (
+            "unattributed".into(),
+            Section::Table(views::unattributed_table(&cx)?),
+        ),
+        ("warnings".into(), Section::Table(warnings_table(ctx))),
+        (
+            "inputs".into(),
+            Section::Table(inputs_table(&c.ing, &c.outcomes)),
+        ),
+    ]))
+}

@@ -1,0 +1,341 @@
+//! The configuration file `costper.toml` (SPEC §10; reference in docs/config.md): input
+//! locations, repositories (with the path patterns their checkouts have on other machines and
+//! their PR exports), attribution windows and workflow rules. Unknown keys are errors, and
+//! every error names the file, the key and the line, so a typo never silently changes a
+//! figure. Paths in the file are relative to the file's directory.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+
+/// The file read when `--config` is not given and it exists in the current directory.
+pub const DEFAULT_FILE: &str = "costper.toml";
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// IANA time zone for days, weeks and months (overridden by `--tz`).
+    pub tz: Option<String>,
+    #[serde(default)]
+    pub sources: Sources,
+    #[serde(default, rename = "repo")]
+    pub repos: Vec<RepoConfig>,
+    #[serde(default)]
+    pub attribution: AttributionConfig,
+    #[serde(default, rename = "workflow")]
+    pub workflows: Vec<WorkflowRule>,
+    /// Extra or overriding price file (as `--prices`).
+    pub prices: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sources {
+    #[serde(default)]
+    pub claude: Vec<PathBuf>,
+    #[serde(default)]
+    pub codex: Vec<PathBuf>,
+}
+
+/// A repository whose merged PRs are outcomes.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RepoConfig {
+    /// A work tree or bare clone on this machine.
+    pub path: PathBuf,
+    /// Where checkouts of this repository live on other machines: `*` matches within one
+    /// path component, `**` any number of them (`/home/*/src/api`, `/builds/**/api`). A
+    /// session whose working directory is inside a match belongs to this repository.
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// PR export(s) of this repository (`gh pr list --json …`, GitLab MR JSON).
+    #[serde(default)]
+    pub prs: Vec<PathBuf>,
+    /// The mainline branch (default: origin/HEAD, main, master).
+    pub branch: Option<String>,
+}
+
+/// Branch-signal windows and default branches.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AttributionConfig {
+    /// How long before a PR was created its branch's spend counts (`14d`, `36h`, `90m`).
+    pub lookback: String,
+    /// How long after a PR was merged or closed its branch's spend still counts.
+    pub grace: String,
+    /// Branches that never match a PR, besides main, master, develop, HEAD and each
+    /// repository's mainline.
+    pub default_branches: Vec<String>,
+}
+
+impl Default for AttributionConfig {
+    fn default() -> Self {
+        AttributionConfig {
+            lookback: "14d".into(),
+            grace: "1h".into(),
+            default_branches: Vec::new(),
+        }
+    }
+}
+
+/// A workflow rule: every given condition must hold; the first matching rule names the
+/// workflow. Values are exact, or patterns with `*` (any text).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkflowRule {
+    pub name: String,
+    pub source: Option<String>,
+    pub actor: Option<String>,
+    pub api_key: Option<String>,
+    pub workspace: Option<String>,
+    pub project: Option<String>,
+    /// A tag the row must carry (`team:platform`, `ci`).
+    pub tag: Option<String>,
+    pub branch: Option<String>,
+    pub repo: Option<String>,
+    pub entrypoint: Option<String>,
+}
+
+/// Parses a duration such as `14d`, `36h`, `90m`, `45s` (also combined: `1d12h`) into
+/// microseconds.
+pub fn parse_duration(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    let mut total: i64 = 0;
+    let mut num = String::new();
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let n: i64 = num.parse().ok()?;
+        num.clear();
+        let unit: i64 = match c {
+            'w' => 7 * 86_400,
+            'd' => 86_400,
+            'h' => 3_600,
+            'm' => 60,
+            's' => 1,
+            _ => return None,
+        };
+        total = total.checked_add(n.checked_mul(unit)?.checked_mul(1_000_000)?)?;
+    }
+    if !num.is_empty() {
+        return None;
+    }
+    Some(total)
+}
+
+/// Matches `text` against a pattern where `*` is any run of characters.
+pub fn wildcard(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == text;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !text.starts_with(first) || text.len() < first.len() + last.len() || !text.ends_with(last) {
+        return false;
+    }
+    let mut rest = &text[first.len()..text.len() - last.len()];
+    for mid in &parts[1..parts.len() - 1] {
+        match rest.find(mid) {
+            Some(i) => rest = &rest[i + mid.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+/// Whether directory `cwd` lies inside a directory matching `pattern` (path glob: `*` within a
+/// component, `**` any number of components).
+pub fn path_pattern_contains(pattern: &str, cwd: &str) -> bool {
+    let pat: Vec<&str> = pattern
+        .trim_end_matches('/')
+        .split('/')
+        .filter(|c| !c.is_empty())
+        .collect();
+    let dir: Vec<&str> = cwd.split('/').filter(|c| !c.is_empty()).collect();
+    // a prefix of `dir` must match the whole pattern
+    fn go(pat: &[&str], dir: &[&str]) -> bool {
+        match pat.split_first() {
+            None => true,
+            Some((&"**", rest)) => (0..=dir.len()).any(|i| go(rest, &dir[i..])),
+            Some((p, rest)) => match dir.split_first() {
+                Some((d, drest)) => wildcard(p, d) && go(rest, drest),
+                None => false,
+            },
+        }
+    }
+    go(&pat, &dir)
+}
+
+impl Config {
+    /// Reads `--config FILE`, or `./costper.toml` when it exists, or nothing.
+    pub fn discover(explicit: Option<&Path>) -> Result<Option<(PathBuf, Config)>> {
+        let path = match explicit {
+            Some(p) => p.to_path_buf(),
+            None => {
+                let p = PathBuf::from(DEFAULT_FILE);
+                if !p.is_file() {
+                    return Ok(None);
+                }
+                p
+            }
+        };
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read the config file {}", path.display()))?;
+        let config = Config::parse(&text, &path)?;
+        Ok(Some((path, config)))
+    }
+
+    /// Parses and validates a config file's text; `path` is named in errors and relative paths
+    /// are resolved against its directory.
+    pub fn parse(text: &str, path: &Path) -> Result<Config> {
+        let mut c: Config = toml::from_str(text).map_err(|e| {
+            anyhow::anyhow!(
+                "config file {}: {}",
+                path.display(),
+                e.to_string().trim_end()
+            )
+        })?;
+        let err = |key: &str, msg: String| -> anyhow::Error {
+            anyhow::anyhow!("config file {}: `{key}`: {msg}", path.display())
+        };
+        if let Some(tz) = &c.tz
+            && tz.parse::<chrono_tz::Tz>().is_err()
+        {
+            return Err(err(
+                "tz",
+                format!("`{tz}` is not an IANA time zone (e.g. UTC, Europe/Berlin)"),
+            ));
+        }
+        for (key, v) in [
+            ("attribution.lookback", &c.attribution.lookback),
+            ("attribution.grace", &c.attribution.grace),
+        ] {
+            if parse_duration(v).is_none() {
+                return Err(err(
+                    key,
+                    format!("`{v}` is not a duration; write e.g. `14d`, `36h`, `90m`"),
+                ));
+            }
+        }
+        for (i, w) in c.workflows.iter().enumerate() {
+            if w.name.trim().is_empty() {
+                return Err(err(
+                    &format!("workflow[{i}].name"),
+                    "a workflow rule needs a name".into(),
+                ));
+            }
+        }
+        let base = path.parent().unwrap_or(Path::new("")).to_path_buf();
+        let resolve = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        };
+        for (i, r) in c.repos.iter_mut().enumerate() {
+            if r.path.as_os_str().is_empty() {
+                return Err(err(
+                    &format!("repo[{i}].path"),
+                    "every [[repo]] needs a path".into(),
+                ));
+            }
+            resolve(&mut r.path);
+            r.prs.iter_mut().for_each(resolve);
+        }
+        c.sources.claude.iter_mut().for_each(resolve);
+        c.sources.codex.iter_mut().for_each(resolve);
+        if let Some(p) = c.prices.as_mut() {
+            resolve(p);
+        }
+        Ok(c)
+    }
+
+    /// Lookback and grace in microseconds (validated by [`Config::parse`]).
+    pub fn windows(&self) -> Result<(i64, i64)> {
+        let l = parse_duration(&self.attribution.lookback);
+        let g = parse_duration(&self.attribution.grace);
+        match (l, g) {
+            (Some(l), Some(g)) => Ok((l, g)),
+            _ => bail!("attribution windows are not durations"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("14d"), Some(14 * 86_400_000_000));
+        assert_eq!(parse_duration("1h"), Some(3_600_000_000));
+        assert_eq!(parse_duration("1d12h"), Some(36 * 3_600_000_000));
+        assert_eq!(parse_duration("0s"), Some(0));
+        assert_eq!(parse_duration("14"), None);
+        assert_eq!(parse_duration("2 days"), None);
+        assert_eq!(parse_duration(""), None);
+    }
+
+    #[test]
+    fn wildcards_and_path_patterns() {
+        assert!(wildcard("claude/*", "claude/fix-1"));
+        assert!(wildcard("*", ""));
+        assert!(wildcard("a*b*c", "axxbyyc"));
+        assert!(!wildcard("a*b*c", "axxc"));
+        assert!(!wildcard("ab*ba", "aba"));
+        assert!(wildcard("exact", "exact"));
+        assert!(path_pattern_contains(
+            "/home/*/src/api",
+            "/home/ana/src/api"
+        ));
+        assert!(path_pattern_contains(
+            "/home/*/src/api",
+            "/home/ana/src/api/crates/x"
+        ));
+        assert!(!path_pattern_contains(
+            "/home/*/src/api",
+            "/home/ana/src/apix"
+        ));
+        assert!(!path_pattern_contains(
+            "/home/*/src/api",
+            "/home/ana/x/src/api"
+        ));
+        assert!(path_pattern_contains(
+            "/builds/**/api",
+            "/builds/a/b/api/src"
+        ));
+        assert!(path_pattern_contains("/builds/**/api", "/builds/api"));
+    }
+
+    #[test]
+    fn errors_name_the_file_and_key() {
+        let p = Path::new("/etc/costper.toml");
+        let e = Config::parse("[attribution]\nlookbak = \"1d\"\n", p).unwrap_err();
+        let msg = format!("{e:#}");
+        assert!(msg.contains("/etc/costper.toml"), "{msg}");
+        assert!(msg.contains("lookbak"), "{msg}");
+        let e = Config::parse("[attribution]\ngrace = \"soon\"\n", p).unwrap_err();
+        assert!(format!("{e:#}").contains("`attribution.grace`"), "{e:#}");
+        let e = Config::parse("tz = \"Mars/Base\"\n", p).unwrap_err();
+        assert!(format!("{e:#}").contains("`tz`"), "{e:#}");
+        let e = Config::parse("[[workflow]]\nname = \"\"\n", p).unwrap_err();
+        assert!(format!("{e:#}").contains("workflow[0].name"), "{e:#}");
+    }
+
+    #[test]
+    fn relative_paths_follow_the_file() {
+        let c = Config::parse(
+            "[[repo]]\npath = \"api\"\nprs = [\"api-prs.json\"]\npaths = [\"/home/*/api\"]\n",
+            Path::new("/cfg/costper.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.repos[0].path, PathBuf::from("/cfg/api"));
+        assert_eq!(c.repos[0].prs, vec![PathBuf::from("/cfg/api-prs.json")]);
+        assert_eq!(c.windows().unwrap(), (14 * 86_400_000_000, 3_600_000_000));
+    }
+}
