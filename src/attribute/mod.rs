@@ -213,37 +213,39 @@ fn resolve_repos(usage: &DataFrame, repos: &[RepoSpec]) -> PolarsResult<DataFram
     Ok(out)
 }
 
+/// The usage fields workflow rules read (plus the default label).
+const WORKFLOW_FIELDS: &[&str] = &[
+    "source",
+    "actor",
+    "api_key_id",
+    "workspace",
+    "project",
+    "tags",
+    "branch",
+    "repo",
+    "entrypoint",
+    "workflow",
+];
+
 /// Applies the workflow rules to each distinct combination of the fields they read.
 fn resolve_workflows(usage: &DataFrame, rules: &[WorkflowRule]) -> PolarsResult<DataFrame> {
-    const FIELDS: &[&str] = &[
-        "source",
-        "actor",
-        "api_key_id",
-        "workspace",
-        "project",
-        "tags",
-        "branch",
-        "repo",
-        "entrypoint",
-        "workflow",
-    ];
     let distinct = usage
         .clone()
         .lazy()
         .select(
-            FIELDS
+            WORKFLOW_FIELDS
                 .iter()
                 .map(|f| key(f).alias(format!("w_{f}")))
                 .collect::<Vec<_>>(),
         )
         .unique_stable(None, UniqueKeepStrategy::First)
         .collect()?;
-    let cols: Vec<&StringChunked> = FIELDS
+    let cols: Vec<&StringChunked> = WORKFLOW_FIELDS
         .iter()
         .map(|f| distinct.column(&format!("w_{f}"))?.str())
         .collect::<PolarsResult<_>>()?;
     let get = |f: &str, i: usize| -> &str {
-        let j = FIELDS.iter().position(|x| *x == f).unwrap_or(0);
+        let j = WORKFLOW_FIELDS.iter().position(|x| *x == f).unwrap_or(0);
         cols[j].get(i).unwrap_or("")
     };
     let matches =
@@ -439,23 +441,11 @@ pub fn attribute(
     // 2. workflow, per distinct combination of the fields rules read
     if !s.workflows.is_empty() {
         let w = resolve_workflows(&u, &s.workflows)?;
-        const FIELDS: &[&str] = &[
-            "source",
-            "actor",
-            "api_key_id",
-            "workspace",
-            "project",
-            "tags",
-            "branch",
-            "repo",
-            "entrypoint",
-            "workflow",
-        ];
-        let keys: Vec<Expr> = FIELDS
+        let keys: Vec<Expr> = WORKFLOW_FIELDS
             .iter()
             .map(|f| key(f).alias(format!("w_{f}")))
             .collect();
-        let names: Vec<String> = FIELDS.iter().map(|f| format!("w_{f}")).collect();
+        let names: Vec<String> = WORKFLOW_FIELDS.iter().map(|f| format!("w_{f}")).collect();
         let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
         u = join(
             u.lazy().with_columns(keys),

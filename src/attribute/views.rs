@@ -134,6 +134,22 @@ pub struct Context<'a> {
     pub period_start: Option<i64>,
 }
 
+/// A left join on (repo, number).
+trait OnPr {
+    fn on_pr(self, right: LazyFrame) -> LazyFrame;
+}
+
+impl OnPr for LazyFrame {
+    fn on_pr(self, right: LazyFrame) -> LazyFrame {
+        self.join(
+            right,
+            [col("repo"), col("number")],
+            [col("repo"), col("number")],
+            JoinArgs::new(JoinType::Left),
+        )
+    }
+}
+
 fn prs_key() -> Expr {
     col("repo") + lit("#") + col("number").cast(DataType::String)
 }
@@ -174,18 +190,8 @@ fn joined(cx: &Context) -> PolarsResult<LazyFrame> {
             [col("row")],
             JoinArgs::new(JoinType::Left),
         )
-        .join(
-            prs,
-            [col("repo"), col("number")],
-            [col("repo"), col("number")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .join(
-            merged,
-            [col("repo"), col("number")],
-            [col("repo"), col("number")],
-            JoinArgs::new(JoinType::Left),
-        )
+        .on_pr(prs)
+        .on_pr(merged)
         .with_columns([
             col("merged_in_period").fill_null(lit(false)),
             col("reason").is_null().alias("attributed"),
@@ -351,12 +357,7 @@ fn earlier_cost(cx: &Context, j: &LazyFrame) -> PolarsResult<i64> {
                 .and(col("merged_in_period").not())
                 .and(col("state").eq(lit("merged"))),
         )
-        .join(
-            prs,
-            [col("repo"), col("number")],
-            [col("repo"), col("number")],
-            JoinArgs::new(JoinType::Left),
-        )
+        .on_pr(prs)
         .filter(col("m_at").lt(lit(start)))
         .select([col("cost").sum().alias("c")])
         .collect()?;
@@ -414,18 +415,8 @@ pub fn pr_table(cx: &Context, top: Option<usize>) -> PolarsResult<Table> {
         .prs
         .clone()
         .lazy()
-        .join(
-            costs.lazy(),
-            [col("repo"), col("number")],
-            [col("repo"), col("number")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .join(
-            merged,
-            [col("repo"), col("number")],
-            [col("repo"), col("number")],
-            JoinArgs::new(JoinType::Left),
-        )
+        .on_pr(costs.lazy())
+        .on_pr(merged)
         .filter(col("cost").is_not_null().or(col("m").is_not_null()))
         .with_columns([
             col("m").is_not_null().alias("merged_in_period"),

@@ -25,25 +25,8 @@ use crate::report::{Col, Doc, Section, Table, Value};
 /// Version of the report's JSON layout (docs/output.md); bumped only on incompatible changes.
 pub const SCHEMA_VERSION: i64 = 1;
 
-/// Usage columns the report reads.
-const COLUMNS: &[&str] = &[
-    "ts",
-    "ts_end",
-    "source",
-    "model",
-    "session_id",
-    "cwd",
-    "branch",
-    "git_remote",
-    "tags",
-    "actor",
-    "api_key_id",
-    "workspace",
-    "project",
-    "entrypoint",
-    "workflow",
-    "cost",
-    "requests",
+/// Usage columns the report reads besides [`attribute::INPUT_COLUMNS`].
+const TOKEN_COLUMNS: &[&str] = &[
     "input_tokens",
     "output_tokens",
     "cache_read_tokens",
@@ -125,7 +108,12 @@ pub fn compute(ctx: &Ctx) -> Result<Computed> {
         ctx.outcomes(false)?
     };
     let clock = std::time::Instant::now();
-    let usage = usage_frame_columns(&ing, COLUMNS)?;
+    let columns: Vec<&str> = attribute::INPUT_COLUMNS
+        .iter()
+        .chain(TOKEN_COLUMNS)
+        .copied()
+        .collect();
+    let usage = usage_frame_columns(&ing, &columns)?;
     let usage = usage_in_period(&usage, &ctx.tz, ctx.args.since, ctx.args.until)?;
     let (lookback, grace) = ctx.config.windows()?;
     let settings = Settings {
