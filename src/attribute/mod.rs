@@ -23,6 +23,7 @@ use polars::prelude::*;
 
 use crate::config::{WorkflowRule, path_pattern_contains, wildcard};
 use crate::ingest::CommitLink;
+use crate::outcomes::frame::{strs, times};
 use crate::outcomes::{Outcomes, PrState};
 
 /// A repository as attribution sees it.
@@ -95,14 +96,6 @@ pub struct Attributed {
     /// `signal`, `confidence`, `reason` (null when attributed), `shares` (how many PRs split
     /// the row), `cost`, `requests` (this bucket's part, exact integers).
     pub buckets: DataFrame,
-}
-
-fn strs<'a>(name: &str, values: impl Iterator<Item = Option<&'a str>>) -> Column {
-    let mut b = StringChunkedBuilder::new(name.into(), 0);
-    for v in values {
-        b.append_option(v);
-    }
-    b.finish().into_column()
 }
 
 fn opt_ints(name: &str, values: impl Iterator<Item = Option<i64>>) -> Column {
@@ -351,9 +344,7 @@ fn resolve_links(
         sess.len(),
         vec![
             strs("l_session", sess.iter().map(|s| Some(s.as_str()))),
-            Int64Chunked::from_vec("l_ts".into(), ts)
-                .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
-                .into_column(),
+            times("l_ts", ts.into_iter().map(Some)),
             strs("l_repo", repo_out.iter().map(|s| Some(s.as_str()))),
             opt_ints("l_number", num.into_iter()),
         ],
@@ -364,11 +355,6 @@ fn resolve_links(
 /// commit), `p_end` (merged or closed; null while open).
 fn pr_frame(o: &Outcomes) -> PolarsResult<DataFrame> {
     let p = &o.prs;
-    let t = |name: &str, v: Vec<Option<i64>>| {
-        Int64Chunked::from_iter_options(name.into(), v.into_iter())
-            .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
-            .into_column()
-    };
     DataFrame::new(
         p.len(),
         vec![
@@ -380,21 +366,17 @@ fn pr_frame(o: &Outcomes) -> PolarsResult<DataFrame> {
             ),
             strs("p_state", p.iter().map(|x| Some(x.state.as_str()))),
             strs("p_branch", p.iter().map(|x| x.head_branch.as_deref())),
-            t(
+            times(
                 "p_start",
-                p.iter()
-                    .map(|x| x.created_at.or(x.first_commit_at))
-                    .collect(),
+                p.iter().map(|x| x.created_at.or(x.first_commit_at)),
             ),
-            t(
+            times(
                 "p_end",
-                p.iter()
-                    .map(|x| match x.state {
-                        PrState::Merged => x.merged_at.or(x.closed_at),
-                        PrState::Closed => x.closed_at,
-                        PrState::Open => None,
-                    })
-                    .collect(),
+                p.iter().map(|x| match x.state {
+                    PrState::Merged => x.merged_at.or(x.closed_at),
+                    PrState::Closed => x.closed_at,
+                    PrState::Open => None,
+                }),
             ),
         ],
     )

@@ -9,6 +9,7 @@
 use polars::prelude::*;
 
 use super::Attributed;
+use crate::report::frame::list_values;
 use crate::report::{Col, Table, Value};
 
 /// A column of a result frame and how to show it.
@@ -30,7 +31,6 @@ fn epoch_days(d: i32) -> Option<chrono::NaiveDate> {
 
 /// Converts `df` into a [`Table`] with `spec` = (column, title, kind, optional).
 fn to_table(df: &DataFrame, spec: &[(&str, &str, Kind, bool)]) -> PolarsResult<Table> {
-    let n = df.height();
     let mut columns = Vec::new();
     let mut values: Vec<Vec<Value>> = Vec::new();
     for (name, title, kind, optional) in spec {
@@ -82,34 +82,11 @@ fn to_table(df: &DataFrame, spec: &[(&str, &str, Kind, bool)]) -> PolarsResult<T
                 .iter()
                 .map(|x| x.map_or(Value::Null, Value::Bool))
                 .collect(),
-            Kind::List => {
-                let l = c.list()?;
-                (0..n)
-                    .map(|i| {
-                        let items = l
-                            .get_as_series(i)
-                            .and_then(|s| {
-                                s.str().ok().map(|ca| {
-                                    ca.iter().flatten().map(str::to_string).collect::<Vec<_>>()
-                                })
-                            })
-                            .unwrap_or_default();
-                        Value::List(items)
-                    })
-                    .collect()
-            }
+            Kind::List => list_values(df, name)?,
         };
         values.push(v);
     }
-    let rows = (0..n)
-        .map(|i| values.iter().map(|c| c[i].clone()).collect())
-        .collect();
-    Ok(Table {
-        columns,
-        rows,
-        total: None,
-        notes: Vec::new(),
-    })
+    Ok(Table::from_columns(columns, values))
 }
 
 /// Integer division rounded to the nearest nano-dollar (halves away from zero).

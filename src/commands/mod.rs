@@ -109,6 +109,12 @@ impl Ctx {
         }
     }
 
+    /// Prints a warning and records it for the report's `warnings` section.
+    pub fn warn(&self, msg: &str) {
+        self.diag.warn(msg);
+        self.warnings.borrow_mut().push(msg.to_string());
+    }
+
     /// The repositories to read: `--repo`, else the config's `[[repo]]` entries.
     pub fn repo_paths(&self) -> Vec<std::path::PathBuf> {
         if self.args.repo.is_empty() {
@@ -152,7 +158,7 @@ impl Ctx {
         }
         if ing.discovered {
             if ing.sources.is_empty() {
-                d.warn(
+                self.warn(
                     "no agent logs found in the default locations (~/.claude/projects, \
                      ~/.config/claude/projects, ~/.codex/sessions); pass --claude DIR or --codex DIR",
                 );
@@ -243,9 +249,8 @@ impl Ctx {
             ));
         }
         for w in &warnings {
-            d.warn(w);
+            self.warn(w);
         }
-        self.warnings.borrow_mut().extend(warnings.iter().cloned());
         if self.args.strict && !warnings.is_empty() {
             bail!(
                 "--strict: {} warning(s) above; fix the inputs or drop --strict",
@@ -308,11 +313,8 @@ impl Ctx {
             ));
         }
         for w in &o.warnings {
-            self.diag.warn(w);
+            self.warn(w);
         }
-        self.warnings
-            .borrow_mut()
-            .extend(o.warnings.iter().cloned());
         if !o.disagreements.is_empty() {
             self.diag.note(&format!(
                 "{} disagreement(s) between git and the PR export(s); they are listed in the \

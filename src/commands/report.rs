@@ -96,13 +96,9 @@ pub fn compute(ctx: &Ctx) -> Result<Computed> {
     let prices = ctx.prices()?;
     let ing = ctx.load(&prices)?;
     let outcomes = if ctx.repo_paths().is_empty() {
-        ctx.diag.warn(
-            "no repository given (--repo PATH or [[repo]] in costper.toml): all spend is \
-             unattributed (no_repo)",
-        );
-        ctx.warnings
-            .borrow_mut()
-            .push("no repository given: all spend is unattributed".into());
+        let msg = "no repository given (--repo PATH or [[repo]] in costper.toml): all spend is \
+                   unattributed (no_repo)";
+        ctx.warn(msg);
         Outcomes::default()
     } else {
         ctx.outcomes(false)?

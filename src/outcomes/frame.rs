@@ -7,13 +7,13 @@ use polars::prelude::*;
 
 use super::{Outcomes, Pr};
 
-fn times(name: &str, values: impl Iterator<Item = Option<i64>>) -> Column {
+pub(crate) fn times(name: &str, values: impl Iterator<Item = Option<i64>>) -> Column {
     Int64Chunked::from_iter_options(name.into(), values)
         .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
         .into_column()
 }
 
-fn strs<'a>(name: &str, values: impl Iterator<Item = Option<&'a str>>) -> Column {
+pub(crate) fn strs<'a>(name: &str, values: impl Iterator<Item = Option<&'a str>>) -> Column {
     let mut b = StringChunkedBuilder::new(name.into(), 0);
     for v in values {
         b.append_option(v);

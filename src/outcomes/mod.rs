@@ -955,3 +955,25 @@ fn link_reverts(commits: &mut [Commit], prs: &mut PrMap) {
         }
     }
 }
+
+/// Runs git in `dir` for unit tests: no user or system config, fixed identities and dates;
+/// panics with git's output on failure.
+#[cfg(test)]
+pub(crate) fn test_git(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "A")
+        .env("GIT_AUTHOR_EMAIL", "a@example.com")
+        .env("GIT_COMMITTER_NAME", "C")
+        .env("GIT_COMMITTER_EMAIL", "c@example.com")
+        .env("GIT_AUTHOR_DATE", "@1790812800 +0000")
+        .env("GIT_COMMITTER_DATE", "@1790812800 +0000")
+        .args(["-c", "init.defaultBranch=main", "-c", "gc.auto=0"])
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git {args:?}: {:?}", out);
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

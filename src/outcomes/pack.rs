@@ -406,26 +406,7 @@ fn apply_delta(base: &[u8], delta: &[u8], out: &mut Vec<u8>) -> Result<(), &'sta
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::process::Command;
-
-    fn git(dir: &Path, args: &[&str]) -> String {
-        let out = Command::new("git")
-            .current_dir(dir)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_AUTHOR_NAME", "A")
-            .env("GIT_AUTHOR_EMAIL", "a@example.com")
-            .env("GIT_COMMITTER_NAME", "C")
-            .env("GIT_COMMITTER_EMAIL", "c@example.com")
-            .env("GIT_AUTHOR_DATE", "@1790812800 +0000")
-            .env("GIT_COMMITTER_DATE", "@1790812800 +0000")
-            .args(["-c", "init.defaultBranch=main", "-c", "gc.auto=0"])
-            .args(args)
-            .output()
-            .expect("git runs");
-        assert!(out.status.success(), "git {args:?}: {:?}", out);
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
+    use crate::outcomes::test_git as git;
 
     /// A repository of 300 commits whose long messages differ a little, so that repacking
     /// stores most of them as deltas of each other.

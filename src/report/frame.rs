@@ -83,7 +83,7 @@ const OPTIONAL_MEASURES: &[&str] = &[
 ];
 
 /// A list-of-strings column as `Value::List`s.
-fn list_values(df: &DataFrame, name: &str) -> PolarsResult<Vec<Value>> {
+pub(crate) fn list_values(df: &DataFrame, name: &str) -> PolarsResult<Vec<Value>> {
     let lists = df.column(name)?.list()?;
     Ok((0..df.height())
         .map(|i| {
@@ -291,15 +291,7 @@ pub fn usage_view(usage: &DataFrame, q: &UsageQuery) -> PolarsResult<Table> {
         };
         cols_values.push(values);
     }
-    let rows: Vec<Vec<Value>> = (0..height)
-        .map(|i| cols_values.iter().map(|c| c[i].clone()).collect())
-        .collect();
-    Ok(Table {
-        columns,
-        rows,
-        total: None,
-        notes: Vec::new(),
-    })
+    Ok(Table::from_columns(columns, cols_values))
 }
 
 /// The local calendar day of a `Datetime(UTC)` expression in `tz`.

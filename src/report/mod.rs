@@ -156,6 +156,20 @@ impl Col {
 }
 
 impl Table {
+    /// A table from column-major values (one `Vec` per column, all of the table's height).
+    pub fn from_columns(columns: Vec<Col>, values: Vec<Vec<Value>>) -> Table {
+        let height = values.first().map_or(0, Vec::len);
+        let rows = (0..height)
+            .map(|i| values.iter().map(|c| c[i].clone()).collect())
+            .collect();
+        Table {
+            columns,
+            rows,
+            total: None,
+            notes: Vec::new(),
+        }
+    }
+
     /// Indexes of the columns a human format shows (`detail`: also the detail columns).
     pub fn visible_columns(&self, detail: bool) -> Vec<usize> {
         (0..self.columns.len())
