@@ -210,6 +210,21 @@ Examples:
   costper demo
   costper demo --keep /tmp/costper-demo    # keep the generated inputs to explore them")]
     Demo(DemoArgs),
+    /// Write a commented costper.toml from what this machine shows: agent log locations,
+    /// the repositories sessions worked in, their mainlines, the time zone, workflow labels.
+    #[command(after_help = "\
+Reads the agent logs (as `usage` would: --claude/--codex, else the default locations), finds
+the git repositories their working directories belong to (and the one costper runs in), and
+writes them with the figures that back each entry as comments. Sessions in directories that
+do not exist here (logs from other machines) become suggested `paths` patterns. Review the
+file, add PR exports, then run `costper report`. Nothing is written when the file exists,
+unless --force.
+
+Examples:
+  costper init                          # ./costper.toml
+  costper init -o ci/costper.toml       # paths in the file are relative to its directory
+  costper init --claude /srv/logs/claude --force")]
+    Init(InitArgs),
 }
 
 #[derive(Debug, Args, Clone)]
@@ -281,9 +296,17 @@ pub struct ReportArgs {
     /// One table instead of the full report.
     #[arg(long, value_enum)]
     pub by: Option<ReportView>,
-    /// PRs shown in the full report's `prs` section (most expensive first; 0 = all).
-    #[arg(long, default_value_t = 10)]
-    pub top: usize,
+    /// Keep the N most expensive rows: PRs in the full report's `prs` section (default 10;
+    /// 0 = all), rows of a `--by` table (default all; the total still covers every row).
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct InitArgs {
+    /// Replace an existing file.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -2,7 +2,8 @@
 //! locations, repositories (with the path patterns their checkouts have on other machines and
 //! their PR exports), attribution windows and workflow rules. Unknown keys are errors, and
 //! every error names the file, the key and the line, so a typo never silently changes a
-//! figure. Paths in the file are relative to the file's directory.
+//! figure. Paths in the file are relative to the file's directory; `~/` is the home
+//! directory.
 
 use std::path::{Path, PathBuf};
 
@@ -232,8 +233,11 @@ impl Config {
             }
         }
         let base = path.parent().unwrap_or(Path::new("")).to_path_buf();
+        let home = std::env::var_os("HOME").filter(|h| !h.is_empty());
         let resolve = |p: &mut PathBuf| {
-            if p.is_relative() {
+            if let (Ok(rest), Some(h)) = (p.strip_prefix("~"), &home) {
+                *p = Path::new(h).join(rest);
+            } else if p.is_relative() {
                 *p = base.join(&*p);
             }
         };

@@ -51,7 +51,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             .num_threads(n)
             .build_global();
     }
-    let ctx = commands::Ctx::new(cli.global)?;
+    // `init` writes the config file, so a broken one must not stop it
+    let ctx = match cli.command {
+        cli::Command::Init(_) => commands::Ctx::without_config(cli.global),
+        _ => commands::Ctx::new(cli.global)?,
+    };
     match cli.command {
         cli::Command::Usage(a) => commands::usage::run(&ctx, &a),
         cli::Command::Sources(a) => commands::sources::run(&ctx, &a),
@@ -59,5 +63,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         cli::Command::Prs(a) => commands::prs::run(&ctx, &a),
         cli::Command::Report(a) => commands::report::run(&ctx, &a),
         cli::Command::Demo(a) => commands::demo::run(&ctx, &a),
+        cli::Command::Init(a) => commands::init::run(&ctx, &a),
     }
 }

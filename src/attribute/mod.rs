@@ -776,6 +776,9 @@ pub fn check_conservation(a: &Attributed) -> PolarsResult<Result<(), String>> {
 }
 
 #[cfg(test)]
+mod proptests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -813,6 +816,96 @@ mod tests {
         );
         assert_eq!(tag_refs("pr:abc"), (None, None));
         assert_eq!(tag_refs(""), (None, None));
+    }
+
+    #[test]
+    fn workflow_rules_first_match_wins_over_every_field() {
+        let rule = |name: &str, f: &dyn Fn(&mut WorkflowRule)| {
+            let mut r = WorkflowRule {
+                name: name.into(),
+                ..Default::default()
+            };
+            f(&mut r);
+            r
+        };
+        let rules = vec![
+            rule("nightly", &|r| r.tag = Some("job:nightly*".into())),
+            rule("sdk", &|r| {
+                r.entrypoint = Some("sdk*".into());
+                r.source = Some("claude_code".into());
+            }),
+            rule("docs", &|r| {
+                r.branch = Some("docs/*".into());
+                r.repo = Some("o/web".into());
+            }),
+            rule("platform", &|r| r.workspace = Some("platform".into())),
+            rule("bot", &|r| {
+                r.actor = Some("ci-bot".into());
+                r.api_key = Some("key_1*".into());
+                r.project = Some("p".into());
+            }),
+        ];
+        let s = |v: [Option<&str>; 5]| strs("x", v.into_iter());
+        let df = DataFrame::new(
+            5,
+            vec![
+                s([
+                    Some("claude_code"),
+                    Some("claude_code"),
+                    Some("codex"),
+                    None,
+                    None,
+                ])
+                .with_name("source".into()),
+                s([None, None, None, None, Some("ci-bot")]).with_name("actor".into()),
+                s([None, None, None, None, Some("key_123")]).with_name("api_key_id".into()),
+                s([None, None, None, Some("platform"), None]).with_name("workspace".into()),
+                s([None, None, None, None, Some("p")]).with_name("project".into()),
+                s([
+                    Some("team:x, job:nightly-7"),
+                    Some("team:x"),
+                    None,
+                    None,
+                    None,
+                ])
+                .with_name("tags".into()),
+                s([Some("docs/a"), Some("docs/a"), Some("docs/a"), None, None])
+                    .with_name("branch".into()),
+                s([Some("o/web"), Some("o/web"), Some("o/api"), None, None])
+                    .with_name("repo".into()),
+                s([Some("sdk-ts"), Some("sdk-py"), Some("sdk-ts"), None, None])
+                    .with_name("entrypoint".into()),
+                s([Some("claude-code"); 5]).with_name("workflow".into()),
+            ],
+        )
+        .unwrap();
+        let out = resolve_workflows(&df, &rules).unwrap();
+        let names: Vec<&str> = out
+            .column("workflow_resolved")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .flatten()
+            .collect();
+        // tag beats entrypoint (first rule); codex fails `sdk`'s source and `docs`' repo;
+        // the default label stays when no rule matches
+        assert_eq!(
+            names,
+            vec!["nightly", "sdk", "claude-code", "platform", "bot"]
+        );
+        let partial = vec![rule("bot", &|r| {
+            r.actor = Some("ci-bot".into());
+            r.project = Some("other".into());
+        })];
+        let out = resolve_workflows(&df, &partial).unwrap();
+        let last = out
+            .column("workflow_resolved")
+            .unwrap()
+            .str()
+            .unwrap()
+            .get(4);
+        assert_eq!(last, Some("claude-code"), "every condition must hold");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! `--strict`), and writes the output document to stdout or, atomically, to `--output`.
 
 pub mod demo;
+pub mod init;
 pub mod prices;
 pub mod prs;
 pub mod report;
@@ -73,15 +74,26 @@ pub struct Ctx {
 impl Ctx {
     /// Reads the config file (`--config`, or `./costper.toml` when present).
     pub fn new(args: GlobalArgs) -> Result<Self> {
+        let found = Config::discover(args.config.as_deref())?;
+        let ctx = Self::with_config(args, found);
+        if let Some(p) = &ctx.config_path {
+            ctx.diag.detail(&format!("config: {}", p.display()));
+        }
+        Ok(ctx)
+    }
+
+    /// A context that ignores any config file (for `init`, which writes one).
+    pub fn without_config(args: GlobalArgs) -> Self {
+        Self::with_config(args, None)
+    }
+
+    fn with_config(args: GlobalArgs, found: Option<(std::path::PathBuf, Config)>) -> Self {
         let diag = Diag {
             quiet: args.quiet,
             verbose: args.verbose,
         };
-        let (config_path, config) = match Config::discover(args.config.as_deref())? {
-            Some((p, c)) => {
-                diag.detail(&format!("config: {}", p.display()));
-                (Some(p), c)
-            }
+        let (config_path, config) = match found {
+            Some((p, c)) => (Some(p), c),
             None => (None, Config::default()),
         };
         let tz = args
@@ -89,7 +101,7 @@ impl Ctx {
             .clone()
             .or_else(|| config.tz.clone())
             .unwrap_or_else(|| "UTC".to_string());
-        Ok(Ctx {
+        Ctx {
             args,
             diag,
             env: Env::from_process(),
@@ -97,7 +109,7 @@ impl Ctx {
             config_path,
             tz,
             warnings: Default::default(),
-        })
+        }
     }
 
     /// The bundled price table plus `--prices` (else the config's `prices`).

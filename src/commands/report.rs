@@ -336,6 +336,41 @@ fn dim_of(v: ReportView) -> Option<Dim> {
     })
 }
 
+/// Keeps the `n` rows with the highest `cost_usd` (ties: the earlier row), in the table's
+/// order; a total row still covers every row, and a note says so.
+fn keep_top(t: &mut Table, n: usize) {
+    let total = t.rows.len();
+    if total <= n {
+        return;
+    }
+    let Some(c) = t.columns.iter().position(|c| c.name == "cost_usd") else {
+        return;
+    };
+    let cost = |r: &Vec<Value>| match r.get(c) {
+        Some(Value::Usd(v)) => *v,
+        _ => i64::MIN,
+    };
+    let mut order: Vec<usize> = (0..total).collect();
+    order.sort_by_key(|&i| (std::cmp::Reverse(cost(&t.rows[i])), i));
+    let mut keep = vec![false; total];
+    for &i in &order[..n] {
+        keep[i] = true;
+    }
+    let mut i = 0;
+    t.rows.retain(|_| {
+        i += 1;
+        keep[i - 1]
+    });
+    let covered = if t.total.is_some() {
+        "; the total covers all of them"
+    } else {
+        ""
+    };
+    t.notes.push(format!(
+        "the {n} most expensive of {total} rows (--top){covered}"
+    ));
+}
+
 /// The report document.
 pub fn document(ctx: &Ctx, c: &Computed, args: &ReportArgs) -> Result<Doc> {
     let cx = Context {
@@ -345,14 +380,17 @@ pub fn document(ctx: &Ctx, c: &Computed, args: &ReportArgs) -> Result<Doc> {
         period_start: c.period_start,
     };
     if let Some(view) = args.by {
-        let t = match dim_of(view) {
+        let mut t = match dim_of(view) {
             Some(d) => views::dim_table(&cx, d)?,
             None => views::pr_table(&cx, None)?,
         };
+        if let Some(n) = args.top.filter(|&n| n > 0) {
+            keep_top(&mut t, n);
+        }
         return Ok(Doc::Table(t));
     }
     let s = views::summary(&cx)?;
-    let top = (args.top > 0).then_some(args.top);
+    let top = Some(args.top.unwrap_or(10)).filter(|&n| n > 0);
     let mut prs = views::pr_table(&cx, top)?;
     if let Some(n) = top
         && prs.rows.len() == n

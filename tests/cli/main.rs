@@ -6,6 +6,7 @@ mod demo;
 mod errors;
 mod gitrepo;
 mod history;
+mod init;
 mod prices;
 mod privacy;
 mod prs;

@@ -23,7 +23,7 @@ struct Org {
     claude: String,
 }
 
-fn call(session: &str, cwd: &str, branch: &str, ts: &str, id: &str) -> String {
+pub fn call(session: &str, cwd: &str, branch: &str, ts: &str, id: &str) -> String {
     serde_json::json!({
         "type": "assistant", "sessionId": session, "cwd": cwd, "gitBranch": branch,
         "timestamp": ts, "requestId": format!("req_{id}"), "version": "2.1.63",
@@ -46,7 +46,7 @@ fn commit_line(session: &str, cwd: &str, branch: &str, ts: &str, sha7: &str) -> 
     .to_string()
 }
 
-fn write_session(dir: &Path, session: &str, lines: &[String]) {
+pub fn write_session(dir: &Path, session: &str, lines: &[String]) {
     let p = dir
         .join("projects")
         .join("p")
@@ -447,4 +447,216 @@ fn without_repositories_everything_is_unattributed() {
         nano(&row(&j["unattributed"], "reason", "no_repo")["cost_usd"]),
         nano(&s["input_cost_usd"])
     );
+}
+
+/// acme/app: PR #1 (feat/a) merged just before 2026-10-01, PR #2 (feat/b) merged on
+/// 2026-10-02, PR #3 (feat/open) still open and checked out in a linked worktree.
+struct App {
+    _dir: tempfile::TempDir,
+    _app: GitRepo,
+    config: String,
+    claude: String,
+    codex: String,
+}
+
+/// A Codex rollout on another machine: its cwd is in no configured repository, its
+/// session_meta names the remote. 100,000 input tokens of gpt-5 ($1.25/M) = $0.125.
+const CODEX_CALL: i64 = 125_000_000;
+
+fn app() -> App {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = GitRepo::new();
+    app.git(&["remote", "add", "origin", "git@github.com:acme/app.git"]);
+    app.commit("Initial commit", HUMAN, HUMAN);
+    app.branch("feat/a");
+    app.commit("A", HUMAN, HUMAN);
+    app.checkout("main");
+    let m1 = app.merge("feat/a", "Merge pull request #1 from acme/feat/a\n", GITHUB);
+    app.branch("feat/b");
+    app.commit("B", HUMAN, HUMAN);
+    app.checkout("main");
+    let m2 = app.merge("feat/b", "Merge pull request #2 from acme/feat/b\n", GITHUB);
+    let wt = dir.path().join("wt-open");
+    app.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "-b",
+        "feat/open",
+        wt.to_str().unwrap(),
+    ]);
+
+    let pr = |n: u32, head: &str, created: &str, merged: Option<&str>, sha: &str| {
+        serde_json::json!({
+            "number": n, "title": format!("PR {n}"), "url": format!("https://github.com/acme/app/pull/{n}"),
+            "state": if merged.is_some() { "MERGED" } else { "OPEN" }, "author": {"login": "jane"},
+            "createdAt": created, "mergedAt": merged, "closedAt": merged,
+            "baseRefName": "main", "headRefName": head,
+            "mergeCommit": if sha.is_empty() { serde_json::Value::Null } else { serde_json::json!({"oid": sha}) },
+        })
+    };
+    let export = dir.path().join("app-prs.json");
+    let prs = serde_json::json!([
+        pr(
+            1,
+            "feat/a",
+            "2026-09-30T20:00:00Z",
+            Some("2026-09-30T23:45:00Z"),
+            &m1
+        ),
+        pr(
+            2,
+            "feat/b",
+            "2026-10-01T03:30:00Z",
+            Some("2026-10-02T05:00:00Z"),
+            &m2
+        ),
+        pr(3, "feat/open", "2026-10-01T04:00:00Z", None, ""),
+    ]);
+    std::fs::write(&export, prs.to_string()).unwrap();
+
+    let claude = dir.path().join("claude");
+    let a = app.path_str().to_string();
+    // S1: the Agent SDK (entrypoint sdk-ts) on feat/a before the merge → #1, workflow ci-review
+    let mut s1: serde_json::Value =
+        serde_json::from_str(&call("s1", &a, "feat/a", "2026-09-30T22:30:00.000Z", "S1")).unwrap();
+    s1["entrypoint"] = "sdk-ts".into();
+    write_session(&claude, "s1", &[s1.to_string()]);
+    // S4: feat/a 30 minutes after the merge (grace) → #1, merged before a --since 2026-10-01
+    write_session(
+        &claude,
+        "s4",
+        &[call("s4", &a, "feat/a", "2026-10-01T00:30:00.000Z", "S4")],
+    );
+    // S2: in the linked worktree of the open PR → #3, work in progress
+    let w = format!("{}/src", wt.display());
+    write_session(
+        &claude,
+        "s2",
+        &[call(
+            "s2",
+            &w,
+            "feat/open",
+            "2026-10-01T04:30:00.000Z",
+            "S2",
+        )],
+    );
+    // S3: Codex on a CI runner whose checkout path is unknown; the remote names the repo
+    let codex = dir.path().join("codex");
+    let rollout = codex.join("sessions/2026/10/01");
+    std::fs::create_dir_all(&rollout).unwrap();
+    let ts = "2026-10-01T04:10:00.000Z";
+    let usage = serde_json::json!({"input_tokens": 100000, "cached_input_tokens": 0,
+        "output_tokens": 0, "reasoning_output_tokens": 0, "total_tokens": 100000});
+    let lines = [
+        serde_json::json!({"timestamp": ts, "type": "session_meta", "payload": {
+            "id": "c3", "timestamp": ts, "cwd": "/runner/work/checkout", "originator": "codex_exec",
+            "cli_version": "0.63.0", "git": {"branch": "feat/b",
+            "repository_url": "https://github.com/acme/app.git"}}}),
+        serde_json::json!({"timestamp": ts, "type": "turn_context", "payload": {
+            "cwd": "/runner/work/checkout", "model": "gpt-5"}}),
+        serde_json::json!({"timestamp": ts, "type": "event_msg", "payload": {"type": "token_count",
+            "info": {"total_token_usage": usage, "last_token_usage": usage}}}),
+    ];
+    std::fs::write(
+        rollout.join("rollout-2026-10-01T04-10-00-c3.jsonl"),
+        lines.map(|l| l.to_string()).join("\n") + "\n",
+    )
+    .unwrap();
+
+    let config = dir.path().join("costper.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[repo]]\npath = {a:?}\nprs = [{:?}]\n\n\
+             [[workflow]]\nname = \"ci-review\"\nentrypoint = \"sdk*\"\n",
+            export.display().to_string()
+        ),
+    )
+    .unwrap();
+    App {
+        config: config.display().to_string(),
+        claude: claude.display().to_string(),
+        codex: codex.display().to_string(),
+        _dir: dir,
+        _app: app,
+    }
+}
+
+fn app_report(a: &App, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec![
+        "report", "--config", &a.config, "--claude", &a.claude, "--codex", &a.codex, "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    run(&args).ok().json()
+}
+
+#[test]
+fn worktrees_codex_remotes_entrypoints_and_work_in_progress() {
+    let a = app();
+    let j = app_report(&a, &[]);
+    let s = &j["summary"];
+    assert_eq!(nano(&s["input_cost_usd"]), 3 * CALL + CODEX_CALL, "{s:#}");
+    assert_eq!(
+        nano(&s["unattributed_cost_usd"]),
+        0,
+        "{:#}",
+        j["unattributed"]
+    );
+    assert_eq!(s["merged_prs"], 2);
+    assert_eq!(nano(&s["merged_pr_cost_usd"]), 2 * CALL + CODEX_CALL);
+    assert_eq!(nano(&s["wip_cost_usd"]), CALL); // the open PR in the worktree
+    assert_eq!(nano(&s["earlier_pr_cost_usd"]), 0);
+    let prs = &j["prs"];
+    assert_eq!(pr_cost(prs, "acme/app", 1), 2 * CALL);
+    assert_eq!(pr_cost(prs, "acme/app", 2), CODEX_CALL); // by the Codex remote
+    assert_eq!(pr_cost(prs, "acme/app", 3), CALL); // by the worktree
+    let wf = &j["by_workflow"];
+    assert_eq!(nano(&row(wf, "workflow", "ci-review")["cost_usd"]), CALL);
+    assert_eq!(
+        nano(&row(wf, "workflow", "claude-code")["cost_usd"]),
+        2 * CALL
+    );
+    // codex exec is how Codex runs in CI
+    assert_eq!(
+        nano(&row(wf, "workflow", "codex-ci")["cost_usd"]),
+        CODEX_CALL
+    );
+
+    // from 2026-10-01: S1 is before the period; S4 went to #1, merged before it
+    let j = app_report(&a, &["--since", "2026-10-01"]);
+    let s = &j["summary"];
+    assert_eq!(nano(&s["input_cost_usd"]), 2 * CALL + CODEX_CALL, "{s:#}");
+    assert_eq!(s["merged_prs"], 1);
+    assert_eq!(nano(&s["earlier_pr_cost_usd"]), CALL);
+    assert_eq!(nano(&s["merged_pr_cost_usd"]), CODEX_CALL);
+    assert_eq!(nano(&s["cost_per_merged_pr_usd"]), CODEX_CALL);
+    assert_eq!(nano(&s["wip_cost_usd"]), CALL);
+
+    // until 2026-10-01: #2 merges after the period, so its spend is work in progress too
+    let j = app_report(&a, &["--until", "2026-10-01"]);
+    let s = &j["summary"];
+    assert_eq!(s["merged_prs"], 1, "{s:#}");
+    assert_eq!(nano(&s["merged_pr_cost_usd"]), 2 * CALL);
+    assert_eq!(nano(&s["wip_cost_usd"]), CALL + CODEX_CALL);
+    assert!(s["cost_per_merged_pr_usd"].is_number());
+
+    // --top keeps the most expensive PRs
+    let j = app_report(&a, &["--top", "1"]);
+    let prs = j["prs"].as_array().unwrap();
+    assert_eq!(prs.len(), 1, "{prs:#?}");
+    assert_eq!(prs[0]["number"], 1);
+    let t = app_report(&a, &["--by", "pr", "--top", "2"]);
+    assert_eq!(t.as_array().unwrap().len(), 2);
+    let t = app_report(&a, &["--by", "workflow", "--top", "1"]);
+    assert_eq!(t.as_array().unwrap().len(), 1);
+    assert_eq!(t[0]["workflow"], "claude-code");
+    let table = run(&[
+        "report", "--config", &a.config, "--claude", &a.claude, "--codex", &a.codex, "--by",
+        "workflow", "--top", "1",
+    ])
+    .ok()
+    .stdout;
+    assert!(table.contains("most expensive of 3 rows"), "{table}");
 }
