@@ -89,6 +89,24 @@ pub struct GlobalArgs {
     /// (repeatable; replaces auto-discovery).
     #[arg(long, global = true, value_name = "DIR")]
     pub codex: Vec<PathBuf>,
+    /// A provider billing or usage export (format detected from its header or JSON;
+    /// `KIND:FILE` forces one; `*` in the file name matches several; repeatable). Kinds:
+    /// anthropic_usage, anthropic_cost, openai_usage, openai_costs, litellm, focus.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub export: Vec<PathBuf>,
+    /// Which rows of FOCUS exports to read: `ai` (AI services) or `all` (the whole bill).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "ai",
+        value_name = "SCOPE"
+    )]
+    pub focus_scope: crate::ingest::export::FocusScope,
+    /// Do not scale log estimates to the bills that cover them (the estimates stand; the
+    /// covered bills are set aside and listed).
+    #[arg(long, global = true)]
+    pub no_reconcile: bool,
     /// Worker threads for parsing (default: all cores). Output never depends on it.
     #[arg(long, global = true, value_name = "N")]
     pub threads: Option<usize>,

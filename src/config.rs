@@ -37,6 +37,9 @@ pub struct Sources {
     pub claude: Vec<PathBuf>,
     #[serde(default)]
     pub codex: Vec<PathBuf>,
+    /// Provider exports (like `--export`: `KIND:FILE` and `*` work too).
+    #[serde(default)]
+    pub exports: Vec<PathBuf>,
 }
 
 /// A repository whose merged PRs are outcomes.
@@ -253,6 +256,18 @@ impl Config {
         }
         c.sources.claude.iter_mut().for_each(resolve);
         c.sources.codex.iter_mut().for_each(resolve);
+        // `KIND:FILE`: resolve the file part
+        for e in c.sources.exports.iter_mut() {
+            let t = e.to_string_lossy().into_owned();
+            match t.split_once(':') {
+                Some((k, rest)) if !k.contains('/') && k.len() > 1 => {
+                    let mut p = PathBuf::from(rest);
+                    resolve(&mut p);
+                    *e = PathBuf::from(format!("{k}:{}", p.display()));
+                }
+                _ => resolve(e),
+            }
+        }
         if let Some(p) = c.prices.as_mut() {
             resolve(p);
         }

@@ -326,6 +326,7 @@ pub fn run(ctx: &Ctx, args: &DemoArgs) -> Result<ExitStatus> {
         codex: vec![codex],
         env: Env::default(),
         chunk_size: None,
+        ..LoadOptions::default()
     };
     let ing = ingest::load(&opts, &prices)?;
     let mut sources = sources_table(&ing);

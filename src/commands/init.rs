@@ -330,6 +330,7 @@ fn render(
     );
     let mut claude = Vec::new();
     let mut codex = Vec::new();
+    let mut exports = Vec::new();
     for s in &ing.sources {
         let line = format!(
             "  {},  # {} file(s), {} accepted call(s), {}, {} … {}{}",
@@ -347,14 +348,21 @@ fn render(
         match s.kind {
             crate::ingest::SourceKind::ClaudeCode => claude.push(line),
             crate::ingest::SourceKind::Codex => codex.push(line),
+            crate::ingest::SourceKind::Export(_) => exports.push(line),
         }
     }
     for (key, lines, example) in [
         ("claude", &claude, "~/.claude/projects"),
         ("codex", &codex, "~/.codex/sessions"),
+        ("exports", &exports, "billing/*.csv"),
     ] {
         if lines.is_empty() {
-            let _ = writeln!(w, "# {key} = [{}]  # none found here", quote(example));
+            let why = if key == "exports" {
+                "provider billing exports (docs/sources.md)"
+            } else {
+                "none found here"
+            };
+            let _ = writeln!(w, "# {key} = [{}]  # {why}", quote(example));
         } else {
             let _ = writeln!(w, "{key} = [\n{}\n]", lines.join("\n"));
         }

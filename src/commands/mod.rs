@@ -139,17 +139,20 @@ impl Ctx {
     /// Reads all inputs, prints what ingest found, and enforces `--strict`.
     pub fn load(&self, prices: &PriceTable) -> Result<Ingested> {
         // inputs on the command line replace the config's, which replace discovery
-        let (claude, codex) = if self.args.claude.is_empty() && self.args.codex.is_empty() {
-            (
-                self.config.sources.claude.clone(),
-                self.config.sources.codex.clone(),
-            )
-        } else {
-            (self.args.claude.clone(), self.args.codex.clone())
-        };
+        let a = &self.args;
+        let (claude, codex, exports) =
+            if a.claude.is_empty() && a.codex.is_empty() && a.export.is_empty() {
+                let s = &self.config.sources;
+                (s.claude.clone(), s.codex.clone(), s.exports.clone())
+            } else {
+                (a.claude.clone(), a.codex.clone(), a.export.clone())
+            };
         let opts = LoadOptions {
             claude,
             codex,
+            exports: ingest::export::expand(&exports)?,
+            focus_scope: a.focus_scope,
+            reconcile: !a.no_reconcile,
             env: self.env.clone(),
             chunk_size: std::env::var("COSTPER_CHUNK_SIZE")
                 .ok()

@@ -273,6 +273,61 @@ fn warnings_table(ctx: &Ctx) -> Table {
     }
 }
 
+/// Billed ÷ estimated as a decimal with 6 places (exact integer arithmetic).
+fn factor(billed: i64, estimated: i64) -> Value {
+    if estimated <= 0 {
+        return Value::Null;
+    }
+    let micro = crate::money::div_round(billed as i128 * 1_000_000, estimated as i128);
+    let sign = if micro < 0 { "-" } else { "" };
+    let m = micro.abs();
+    Value::Num(format!("{sign}{}.{:06}", m / 1_000_000, m % 1_000_000))
+}
+
+/// One row per scope where logs met a bill (docs/reconciliation.md).
+pub fn reconciliation_table(ing: &Ingested) -> Table {
+    let rows = ing
+        .reconciliation
+        .iter()
+        .map(|s| {
+            vec![
+                Value::Date(s.day),
+                Value::Str(s.provider.to_string()),
+                s.model.as_ref().map_or(
+                    Value::Str(crate::ingest::reconcile::ALL_MODELS.into()),
+                    |m| Value::Str(m.to_string()),
+                ),
+                Value::int(s.log_rows),
+                Value::Usd(s.estimated),
+                Value::int(s.bill_rows),
+                Value::Usd(s.billed),
+                factor(s.billed, s.estimated),
+                Value::Bool(s.applied),
+                Value::int(s.superseded_rows),
+                Value::Usd(s.superseded),
+            ]
+        })
+        .collect();
+    Table {
+        columns: vec![
+            Col::new("day", "Day (UTC)"),
+            Col::new("provider", "Provider"),
+            Col::new("model", "Model"),
+            Col::new("log_rows", "Log calls"),
+            Col::new("estimated_usd", "Estimated"),
+            Col::new("bill_rows", "Bill rows"),
+            Col::new("billed_usd", "Billed"),
+            Col::new("factor", "Billed ÷ estimated"),
+            Col::new("applied", "Scaled"),
+            Col::optional("superseded_rows", "Token rows set aside"),
+            Col::optional("superseded_usd", "Their estimate"),
+        ],
+        rows,
+        total: None,
+        notes: Vec::new(),
+    }
+}
+
 /// What was read: agent log roots (as `costper sources`), repositories and PR exports.
 fn inputs_table(ing: &Ingested, o: &Outcomes) -> Table {
     let sources = sources_table(ing);
@@ -418,6 +473,10 @@ pub fn document(ctx: &Ctx, c: &Computed, args: &ReportArgs) -> Result<Doc> {
         (
             "unattributed".into(),
             Section::Table(views::unattributed_table(&cx)?),
+        ),
+        (
+            "reconciliation".into(),
+            Section::Table(reconciliation_table(&c.ing)),
         ),
         ("warnings".into(), Section::Table(warnings_table(ctx))),
         (

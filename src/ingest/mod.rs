@@ -6,8 +6,10 @@
 pub mod claude;
 pub mod codex;
 pub mod discover;
+pub mod export;
 pub mod frame;
 pub mod lines;
+pub mod reconcile;
 pub mod record;
 pub mod skim;
 
@@ -31,6 +33,12 @@ pub use record::{
 pub struct LoadOptions {
     pub claude: Vec<PathBuf>,
     pub codex: Vec<PathBuf>,
+    /// Provider exports (`--export`), expanded.
+    pub exports: Vec<export::ExportSpec>,
+    pub focus_scope: export::FocusScope,
+    /// Scale log estimates to the bills that cover them (else bills covered by logs are set
+    /// aside and the estimates stand).
+    pub reconcile: bool,
     pub env: Env,
     pub chunk_size: Option<u64>,
 }
@@ -55,6 +63,28 @@ pub struct SourceStats {
     /// Records with a price.
     pub priced: u64,
     pub unpriced_requests: u64,
+}
+
+impl SourceStats {
+    fn new(kind: SourceKind, path: PathBuf, origin: RootOrigin, files: u64) -> Self {
+        SourceStats {
+            kind,
+            path,
+            origin,
+            files,
+            rows: 0,
+            accepted: 0,
+            duplicates: 0,
+            ignored: 0,
+            rejected: 0,
+            incomplete: 0,
+            first_ts: None,
+            last_ts: None,
+            cost: 0,
+            priced: 0,
+            unpriced_requests: 0,
+        }
+    }
 }
 
 /// A model name that has no price.
@@ -93,6 +123,8 @@ pub struct Ingested {
     pub vanished: Vec<PathBuf>,
     /// True when inputs were auto-discovered rather than given.
     pub discovered: bool,
+    /// Log estimates matched with bills, per scope (empty without billed exports).
+    pub reconciliation: Vec<reconcile::Scope>,
     /// Wall time of each phase, for `-vv`.
     pub timings: Vec<(&'static str, std::time::Duration)>,
 }
@@ -155,39 +187,37 @@ pub fn load(opts: &LoadOptions, prices: &PriceTable) -> Result<Ingested> {
         out.timings.push((phase, clock.elapsed()));
         clock = std::time::Instant::now();
     };
-    let found = discover::discover(&opts.claude, &opts.codex, &opts.env)?;
+    // inputs given replace discovery: exports alone read no agent logs
+    let logs_given = !opts.claude.is_empty() || !opts.codex.is_empty();
+    let discovered = !logs_given && opts.exports.is_empty();
+    let found = if logs_given || discovered {
+        discover::discover(&opts.claude, &opts.codex, &opts.env)?
+    } else {
+        discover::Discovered::default()
+    };
     let mut out = Ingested {
         notes: found.notes,
-        discovered: opts.claude.is_empty() && opts.codex.is_empty(),
+        discovered,
         ..Ingested::default()
     };
     let mut file_root: Vec<usize> = Vec::new();
+    let mut per_file: Vec<FileTally> = Vec::new();
     for (ri, root) in found.roots.iter().enumerate() {
         for f in &root.files {
             out.files.push(f.clone());
             file_root.push(ri);
         }
-        out.sources.push(SourceStats {
-            kind: root.kind,
-            path: root.path.clone(),
-            origin: root.origin.clone(),
-            files: root.files.len() as u64,
-            rows: 0,
-            accepted: 0,
-            duplicates: 0,
-            ignored: 0,
-            rejected: 0,
-            incomplete: 0,
-            first_ts: None,
-            last_ts: None,
-            cost: 0,
-            priced: 0,
-            unpriced_requests: 0,
-        });
+        out.sources.push(SourceStats::new(
+            root.kind,
+            root.path.clone(),
+            root.origin.clone(),
+            root.files.len() as u64,
+        ));
     }
     let paths: Vec<String> = out.files.iter().map(|p| p.display().to_string()).collect();
     let path_refs: Vec<&str> = paths.iter().map(String::as_str).collect();
-    let kind_of = |i: usize| found.roots[file_root[i]].kind;
+    let log_kinds: Vec<SourceKind> = file_root.iter().map(|&r| found.roots[r].kind).collect();
+    let kind_of = |i: usize| log_kinds[i];
     let roots: Vec<&Path> = found.roots.iter().map(|r| r.path.as_path()).collect();
     // (project directory name, session id) implied by each Claude transcript's path
     let claude_parts: Vec<(Option<Text>, Option<Text>)> = (0..out.files.len())
@@ -196,13 +226,13 @@ pub fn load(opts: &LoadOptions, prices: &PriceTable) -> Result<Ingested> {
                 let (slug, session) = claude::path_parts(roots[file_root[i]], &out.files[i]);
                 (slug.map(Text::from), session.map(Text::from))
             }
-            SourceKind::Codex => (None, None),
+            _ => (None, None),
         })
         .collect();
     let labels = Labels::new();
 
     lap(&mut out, "discover");
-    let mut per_file = vec![FileTally::default(); out.files.len()];
+    per_file.resize(out.files.len(), FileTally::default());
     let mut records = Vec::new();
     let mut links = Vec::new();
 
@@ -363,6 +393,59 @@ pub fn load(opts: &LoadOptions, prices: &PriceTable) -> Result<Ingested> {
     }
 
     lap(&mut out, "codex");
+    // ---- provider exports ----
+    if !opts.exports.is_empty() {
+        let first = out.files.len() as u32;
+        let read: Vec<Result<(export::ExportKind, export::ExportOut)>> = opts
+            .exports
+            .par_iter()
+            .enumerate()
+            .map(|(i, spec)| export::read(spec, first + i as u32, opts.focus_scope))
+            .collect();
+        let mut seen: foldhash::HashSet<u128> = Default::default();
+        for (spec, r) in opts.exports.iter().zip(read) {
+            let (kind, o) = r?;
+            let f = out.files.len();
+            out.files.push(spec.path.clone());
+            file_root.push(out.sources.len());
+            out.sources.push(SourceStats::new(
+                SourceKind::Export(kind),
+                spec.path.clone(),
+                RootOrigin::Flag,
+                1,
+            ));
+            let mut t = FileTally {
+                rows: o.rows,
+                ignored: o.ignored,
+                ..FileTally::default()
+            };
+            for (line, reason, detail) in o.rejects {
+                out.rejects.push(Reject {
+                    origin: Origin {
+                        file: f as u32,
+                        line,
+                    },
+                    reason,
+                    detail,
+                });
+            }
+            // the same row in two exports (a re-export, overlapping ranges) counts once:
+            // the first file given keeps it
+            for r in o.records {
+                if seen.insert(r.record_id) {
+                    t.accepted += 1;
+                    records.push(r);
+                } else {
+                    t.duplicates += 1;
+                }
+            }
+            per_file.push(t);
+        }
+        lap(&mut out, "exports");
+    }
+    // every file, exports included
+    let paths: Vec<String> = out.files.iter().map(|p| p.display().to_string()).collect();
+    let path_refs: Vec<&str> = paths.iter().map(String::as_str).collect();
     price_records(&mut records, prices, &mut out);
     // (ts, record id) is unique but for lines without a message id; (path, line) settles those
     records.par_sort_unstable_by(|a, b| {
@@ -387,7 +470,7 @@ pub fn load(opts: &LoadOptions, prices: &PriceTable) -> Result<Ingested> {
         let kind = kind_of(f);
         let session = l.session_id.clone().or_else(|| match kind {
             SourceKind::ClaudeCode => claude_parts[f].1.clone(),
-            SourceKind::Codex => codex::session_from_name(&out.files[f]),
+            _ => codex::session_from_name(&out.files[f]),
         });
         let Some(session) = session else { continue };
         let link = CommitLink {
@@ -447,6 +530,9 @@ pub fn load(opts: &LoadOptions, prices: &PriceTable) -> Result<Ingested> {
         (&paths[a.origin.file as usize], a.origin.line)
             .cmp(&(&paths[b.origin.file as usize], b.origin.line))
     });
+    // after the per-source totals: `sources` shows what each input said
+    out.reconciliation = reconcile::reconcile(&mut records, opts.reconcile);
+    lap(&mut out, "reconcile");
     out.records = records;
     out.file_root = file_root;
     Ok(out)
@@ -574,6 +660,8 @@ fn claude_record(
         is_sidechain: c.is_sidechain,
         fast: c.fast,
         long_context: false,
+        batch: false,
+        context_known: None,
     }
 }
 
@@ -644,6 +732,8 @@ fn codex_record(
         is_sidechain: f.parent_id.is_some(),
         fast: false,
         long_context: false,
+        batch: false,
+        context_known: None,
     }
 }
 
@@ -662,16 +752,28 @@ fn price_records(records: &mut [UsageRecord], prices: &PriceTable, out: &mut Ing
         .map(|m| (Text::from(m.id.as_str()), Text::from(m.provider.as_str())))
         .collect();
     records.par_iter_mut().for_each(|r| {
-        if r.cost.is_some() {
-            return;
-        }
         let Some(res) = resolved.get(&r.model_raw).and_then(Option::as_ref) else {
             return;
         };
+        if r.cost.is_some() {
+            // billed: keep the money, name the model as logs do (reconciliation matches them)
+            r.model = names[res.model].0.clone();
+            if r.provider.is_empty() {
+                r.provider = names[res.model].1.clone();
+            }
+            return;
+        }
         let day = DateTime::from_timestamp_micros(r.ts)
             .map(|t| t.date_naive())
             .unwrap_or_default();
-        let p = prices.price(res.model, day, &r.tokens, r.fast, ServiceTier::Standard);
+        let tier = if r.batch {
+            ServiceTier::Batch
+        } else {
+            ServiceTier::Standard
+        };
+        // an aggregated row's token sums say nothing about each request's prompt size
+        let long = r.context_known.or(r.ts_end.map(|_| false));
+        let p = prices.price_in_context(res.model, day, &r.tokens, r.fast, tier, long);
         r.cost = Some(p.cost_nano);
         r.cost_basis = Some(CostBasis::Estimated);
         r.long_context = p.long_context;
@@ -680,7 +782,11 @@ fn price_records(records: &mut [UsageRecord], prices: &PriceTable, out: &mut Ing
     });
     let mut unpriced: BTreeMap<&str, Unpriced> = BTreeMap::new();
     let mut loose: BTreeMap<&str, LooseMatch> = BTreeMap::new();
-    for r in records.iter() {
+    // records with a billed cost need no price
+    for r in records
+        .iter()
+        .filter(|r| r.cost_basis != Some(CostBasis::Billed))
+    {
         match resolved.get(&r.model_raw).and_then(Option::as_ref) {
             None => {
                 let u = unpriced.entry(&r.model_raw).or_insert_with(|| Unpriced {

@@ -16,6 +16,8 @@ pub type Text = Arc<str>;
 pub enum SourceKind {
     ClaudeCode,
     Codex,
+    /// A provider billing or usage export.
+    Export(super::export::ExportKind),
 }
 
 impl SourceKind {
@@ -23,6 +25,7 @@ impl SourceKind {
         match self {
             SourceKind::ClaudeCode => "claude_code",
             SourceKind::Codex => "codex",
+            SourceKind::Export(k) => k.as_str(),
         }
     }
 
@@ -31,7 +34,13 @@ impl SourceKind {
         match self {
             SourceKind::ClaudeCode => "Claude Code transcripts",
             SourceKind::Codex => "Codex sessions",
+            SourceKind::Export(k) => k.label(),
         }
+    }
+
+    /// Agent logs (estimates per call, with sessions), as opposed to provider exports.
+    pub fn is_log(self) -> bool {
+        matches!(self, SourceKind::ClaudeCode | SourceKind::Codex)
     }
 }
 
@@ -106,6 +115,11 @@ pub struct UsageRecord {
     pub is_sidechain: bool,
     pub fast: bool,
     pub long_context: bool,
+    /// Batch API usage (priced at the batch rate).
+    pub batch: bool,
+    /// The long-context tier as an export states it; `None` = decided per request from
+    /// the prompt size (aggregated rows without it are priced at the standard tier).
+    pub context_known: Option<bool>,
 }
 
 /// A commit a session made, seen in tool output (`[branch abc1234] subject`). Only the
@@ -131,6 +145,12 @@ pub enum RejectReason {
     MissingTimestamp,
     InvalidTimestamp,
     MissingModel,
+    /// A money or count field that is not a number.
+    InvalidNumber,
+    /// A currency other than USD (costper never sums currencies).
+    Currency,
+    /// A required field or column is missing or empty.
+    MissingField,
 }
 
 impl RejectReason {
@@ -141,6 +161,9 @@ impl RejectReason {
             RejectReason::MissingTimestamp => "missing_timestamp",
             RejectReason::InvalidTimestamp => "invalid_timestamp",
             RejectReason::MissingModel => "missing_model",
+            RejectReason::InvalidNumber => "invalid_number",
+            RejectReason::Currency => "currency",
+            RejectReason::MissingField => "missing_field",
         }
     }
 }

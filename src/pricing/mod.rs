@@ -460,7 +460,8 @@ impl PriceTable {
         self.index.resolve(&self.models, raw)
     }
 
-    /// Prices one unit of usage of `model` on `day`.
+    /// Prices one unit of usage of `model` on `day` (one request: its prompt size decides
+    /// the long-context tier).
     pub fn price(
         &self,
         model: usize,
@@ -469,12 +470,27 @@ impl PriceTable {
         fast: bool,
         tier: ServiceTier,
     ) -> Priced {
+        self.price_in_context(model, day, tokens, fast, tier, None)
+    }
+
+    /// Like [`PriceTable::price`], with the long-context tier given (`Some`) rather than
+    /// decided from the prompt size — for aggregated usage, whose token sums say nothing
+    /// about the size of each request.
+    pub fn price_in_context(
+        &self,
+        model: usize,
+        day: NaiveDate,
+        tokens: &Tokens,
+        fast: bool,
+        tier: ServiceTier,
+        long: Option<bool>,
+    ) -> Priced {
         let m = &self.models[model];
         let period = m.period_on(day);
-        let long_context = period
-            .long_context
-            .as_ref()
-            .filter(|lc| tokens.prompt() > lc.threshold);
+        let long_context = period.long_context.as_ref().filter(|lc| match long {
+            Some(l) => l,
+            None => tokens.prompt() > lc.threshold,
+        });
         let rates = match (long_context, tier, &period.batch) {
             (Some(lc), _, _) => &lc.rates,
             (None, ServiceTier::Batch, Some(batch)) => batch,

@@ -4,6 +4,7 @@
 mod common;
 mod demo;
 mod errors;
+mod exports;
 mod gitrepo;
 mod history;
 mod init;

@@ -10,7 +10,7 @@ use std::path::Path;
 use crate::common::*;
 use crate::gitrepo::{GITHUB, GitRepo, HUMAN};
 
-const CALL: i64 = 300_000_000;
+pub const CALL: i64 = 300_000_000;
 
 /// An original (pre-squash) commit of PR #3, known only from the export.
 const SEARCH_ORIG: &str = "5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e";
@@ -451,19 +451,19 @@ fn without_repositories_everything_is_unattributed() {
 
 /// acme/app: PR #1 (feat/a) merged just before 2026-10-01, PR #2 (feat/b) merged on
 /// 2026-10-02, PR #3 (feat/open) still open and checked out in a linked worktree.
-struct App {
-    _dir: tempfile::TempDir,
+pub struct App {
+    pub _dir: tempfile::TempDir,
     _app: GitRepo,
-    config: String,
-    claude: String,
-    codex: String,
+    pub config: String,
+    pub claude: String,
+    pub codex: String,
 }
 
 /// A Codex rollout on another machine: its cwd is in no configured repository, its
 /// session_meta names the remote. 100,000 input tokens of gpt-5 ($1.25/M) = $0.125.
-const CODEX_CALL: i64 = 125_000_000;
+pub const CODEX_CALL: i64 = 125_000_000;
 
-fn app() -> App {
+pub fn app() -> App {
     let dir = tempfile::tempdir().unwrap();
     let mut app = GitRepo::new();
     app.git(&["remote", "add", "origin", "git@github.com:acme/app.git"]);

@@ -1,0 +1,262 @@
+//! FinOps FOCUS 1.0–1.3 CSV (reference/formats.md §7): cloud bills in one schema. Columns
+//! are matched by header name (case-insensitive; 1.3's `ServiceProviderName` as well as
+//! `ProviderName`); `NULL` and empty cells are nulls; timestamps are ISO 8601 or the
+//! sample's `YYYY-MM-DD HH:MM:SS` (UTC); money is `BilledCost` in `BillingCurrency`, read
+//! exactly, negative on credits and refunds. By default only AI rows are read —
+//! `ServiceCategory` "AI and Machine Learning" or a known AI service — the others are counted
+//! as ignored; `--focus-scope all` reads the whole bill. `Tags` (a JSON object) become
+//! `key:value` tags, so `workflow`, `repo` and `pr` tags work as for any other source.
+
+use super::{ExportKind, ExportOut, FocusScope, blank, parse_ts, text};
+use crate::ingest::record::{CostBasis, RejectReason, Text, record_id};
+use crate::money;
+
+/// AI services that some exports file under another `ServiceCategory`.
+const AI_SERVICES: &[&str] = &[
+    "amazon bedrock",
+    "amazon sagemaker",
+    "amazon q",
+    "azure openai",
+    "azure openai service",
+    "azure ai services",
+    "azure ai foundry",
+    "azure machine learning",
+    "vertex ai",
+    "gemini api",
+    "generative language api",
+    "oci generative ai",
+];
+
+/// Column indices by (lowercased) name.
+struct Columns {
+    names: Vec<String>,
+}
+
+impl Columns {
+    fn get(&self, name: &str) -> Option<usize> {
+        let name = name.to_ascii_lowercase();
+        self.names.iter().position(|n| *n == name)
+    }
+}
+
+/// `{"user:team": "platform", "workflow": "pr-review"}` → `team:platform,workflow:pr-review`
+/// (keys lowercased, AWS `user:` prefixes dropped, sorted).
+fn tags_of(json: &str) -> Option<String> {
+    let v: serde_json::Map<String, serde_json::Value> = serde_json::from_str(json).ok()?;
+    let mut items: Vec<String> = v
+        .iter()
+        .map(|(k, val)| {
+            let k = k.to_ascii_lowercase();
+            let k = k.strip_prefix("user:").unwrap_or(&k).to_string();
+            let val = match val {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            format!("{k}:{}", val.replace([',', ' '], "_"))
+        })
+        .collect();
+    items.sort();
+    (!items.is_empty()).then(|| items.join(","))
+}
+
+pub fn read(text_in: &str, file: u32, scope: FocusScope) -> anyhow::Result<ExportOut> {
+    let mut out = ExportOut::default();
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text_in.as_bytes());
+    let headers = rdr
+        .headers()
+        .map_err(|e| anyhow::anyhow!("cannot read the header: {e}"))?
+        .clone();
+    let cols = Columns {
+        names: headers
+            .iter()
+            .map(|h| h.trim().to_ascii_lowercase())
+            .collect(),
+    };
+    let need = |name: &str| {
+        cols.get(name)
+            .ok_or_else(|| anyhow::anyhow!("no `{name}` column: is this a FOCUS export?"))
+    };
+    let (c_cost, c_start, c_currency) = (
+        need("BilledCost")?,
+        need("ChargePeriodStart")?,
+        need("BillingCurrency")?,
+    );
+    let c_end = cols.get("ChargePeriodEnd");
+    let c_category = cols.get("ServiceCategory");
+    let c_service = cols.get("ServiceName");
+    let c_provider = cols
+        .get("ServiceProviderName")
+        .or_else(|| cols.get("ProviderName"));
+    let c_sub = cols.get("SubAccountId");
+    let c_resource = cols.get("ResourceId");
+    let c_tags = cols.get("Tags");
+    let c_desc = cols.get("ChargeDescription");
+    let mut seen: std::collections::HashMap<u128, u64> = std::collections::HashMap::new();
+    let mut rec = csv::StringRecord::new();
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                out.rows += 1;
+                out.reject(line, RejectReason::InvalidJson, format!("not CSV: {e}"));
+                // an I/O-level error cannot be skipped past
+                if !matches!(
+                    e.kind(),
+                    csv::ErrorKind::UnequalLengths { .. } | csv::ErrorKind::Utf8 { .. }
+                ) {
+                    break;
+                }
+                continue;
+            }
+        }
+        let line = rec.position().map_or(0, |p| p.line());
+        if rec.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        out.rows += 1;
+        let field = |i: Option<usize>| text(i.and_then(|i| rec.get(i)));
+        let service = field(c_service);
+        let category = field(c_category);
+        let is_ai = category
+            .as_deref()
+            .is_some_and(|c| c.eq_ignore_ascii_case("AI and Machine Learning"))
+            || service
+                .as_deref()
+                .is_some_and(|s| AI_SERVICES.contains(&s.to_ascii_lowercase().as_str()));
+        if scope == FocusScope::Ai && !is_ai {
+            out.ignored += 1;
+            continue;
+        }
+        let Some(start) = field(Some(c_start)) else {
+            out.reject(
+                line,
+                RejectReason::MissingTimestamp,
+                "empty ChargePeriodStart",
+            );
+            continue;
+        };
+        let Some(ts) = parse_ts(&start) else {
+            out.reject(
+                line,
+                RejectReason::InvalidTimestamp,
+                format!("ChargePeriodStart `{start}` is not a timestamp"),
+            );
+            continue;
+        };
+        let currency = field(Some(c_currency));
+        if !currency
+            .as_deref()
+            .is_some_and(|c| c.eq_ignore_ascii_case("USD"))
+        {
+            out.reject(
+                line,
+                RejectReason::Currency,
+                format!(
+                    "BillingCurrency `{}`: costper adds up USD only",
+                    currency.as_deref().unwrap_or("")
+                ),
+            );
+            continue;
+        }
+        let Some(cost_text) = field(Some(c_cost)) else {
+            out.reject(line, RejectReason::MissingField, "empty BilledCost");
+            continue;
+        };
+        let cost = match money::parse_usd(&cost_text) {
+            Ok(v) => v,
+            Err(e) => {
+                out.reject(
+                    line,
+                    RejectReason::InvalidNumber,
+                    format!("BilledCost: {e}"),
+                );
+                continue;
+            }
+        };
+        // the row itself is its key; identical rows within one file stay distinct
+        let row_key = record_id(&rec.iter().collect::<Vec<_>>());
+        let n = seen.entry(row_key).or_insert(0);
+        let occurrence = *n;
+        *n += 1;
+        let service_name = service
+            .clone()
+            .unwrap_or_else(|| Text::from("(no service)"));
+        let mut r = blank(ExportKind::Focus, file, line);
+        r.record_id = record_id(&["focus", &format!("{row_key:032x}"), &occurrence.to_string()]);
+        r.ts = ts;
+        r.ts_end = Some(field(c_end).and_then(|e| parse_ts(&e)).unwrap_or(ts));
+        r.provider = Text::from(
+            field(c_provider)
+                .map(|p| p.to_ascii_lowercase())
+                .unwrap_or_default(),
+        );
+        r.model_raw = service_name.clone();
+        r.model = service_name.clone();
+        r.cost = Some(cost);
+        r.cost_basis = Some(CostBasis::Billed);
+        r.workspace = field(c_sub);
+        r.project = field(c_resource);
+        r.request_id = field(c_desc);
+        r.tags = field(c_tags).and_then(|t| tags_of(&t)).map(Text::from);
+        let tagged = r.tags.as_deref().and_then(|t| {
+            t.split(',')
+                .find_map(|i| i.strip_prefix("workflow:"))
+                .map(Text::from)
+        });
+        r.workflow = Some(tagged.unwrap_or_else(|| Text::from(format!("focus:{service_name}"))));
+        out.records.push(r);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = "BillingAccountId,BillingCurrency,ChargeCategory,ChargePeriodStart,ChargePeriodEnd,ChargeDescription,ProviderName,ServiceCategory,ServiceName,SubAccountId,ResourceId,BilledCost,EffectiveCost,Tags
+1,USD,Usage,2026-10-01T13:00:00Z,2026-10-01T14:00:00Z,USE1-Claude4.5Sonnet-input-tokens,AWS,AI and Machine Learning,Amazon Bedrock,4444,arn:x,0.54702,0.54702,\"{\"\"user:team\"\":\"\"platform\"\",\"\"user:workflow\"\":\"\"pr-review\"\"}\"
+1,USD,Usage,2024-09-18 22:00:00,2024-09-18 23:00:00,SQS,AWS,Integration,Amazon Simple Queue Service,5173,NULL,0.00000080000,0,NULL
+1,USD,Credit,2026-10-01 00:00:00,2026-10-02 00:00:00,refund,Microsoft,AI and Machine Learning,Azure OpenAI,sub,NULL,-1.25,-1.25,NULL
+1,EUR,Usage,2026-10-01 00:00:00,2026-10-02 00:00:00,x,Microsoft,AI and Machine Learning,Azure OpenAI,sub,NULL,2.00,2.00,NULL
+1,USD,Usage,NULL,2026-10-02 00:00:00,x,Google,AI and Machine Learning,Vertex AI,p,NULL,1,1,NULL
+1,USD,Usage,2026-10-01T13:00:00Z,2026-10-01T14:00:00Z,USE1-Claude4.5Sonnet-input-tokens,AWS,AI and Machine Learning,Amazon Bedrock,4444,arn:x,0.54702,0.54702,\"{\"\"user:team\"\":\"\"platform\"\",\"\"user:workflow\"\":\"\"pr-review\"\"}\"
+";
+
+    #[test]
+    fn ai_rows_credits_currencies_and_tags() {
+        let out = read(SAMPLE, 0, FocusScope::Ai).unwrap();
+        assert_eq!((out.rows, out.ignored), (6, 1));
+        let costs: Vec<i64> = out.records.iter().filter_map(|r| r.cost).collect();
+        assert_eq!(costs, vec![547_020_000, -1_250_000_000, 547_020_000]);
+        let r = &out.records[0];
+        assert_eq!(r.tags.as_deref(), Some("team:platform,workflow:pr-review"));
+        assert_eq!(r.workflow.as_deref(), Some("pr-review"));
+        assert_eq!(&*r.provider, "aws");
+        assert_eq!(&*r.model, "Amazon Bedrock");
+        // two identical rows in one file are two charges
+        assert_ne!(out.records[0].record_id, out.records[2].record_id);
+        let reasons: Vec<(u64, RejectReason)> =
+            out.rejects.iter().map(|(l, r, _)| (*l, *r)).collect();
+        assert_eq!(
+            reasons,
+            vec![
+                (5, RejectReason::Currency),
+                (6, RejectReason::MissingTimestamp)
+            ]
+        );
+        let all = read(SAMPLE, 0, FocusScope::All).unwrap();
+        assert_eq!(all.ignored, 0);
+        assert_eq!(all.records[1].cost, Some(800)); // $0.0000008, exactly
+        assert_eq!(all.records[1].ts, 1_726_696_800_000_000); // 2024-09-18 22:00 UTC
+    }
+
+    #[test]
+    fn missing_columns_name_the_column() {
+        let e = read("a,b\n1,2\n", 0, FocusScope::Ai).unwrap_err();
+        assert!(e.to_string().contains("BilledCost"), "{e}");
+    }
+}

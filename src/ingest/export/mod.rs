@@ -1,0 +1,448 @@
+//! Provider billing and usage exports (SPEC §5; fields, units and quirks in
+//! reference/formats.md, user docs in docs/sources.md): which kinds exist, how a file's kind
+//! is told from its header or JSON shape (`--export kind:FILE` forces one), and the helpers
+//! every parser shares — exact money from JSON numbers or strings (never through `f64`),
+//! timestamps in the formats providers use, line numbers of JSON items, and a blank
+//! [`UsageRecord`] to fill in.
+//!
+//! Each parser reads one file into [`ExportOut`]: records (money in nano-USD with
+//! `cost_basis = billed` where the export states money, else tokens that pricing
+//! estimates), rejected rows with their line and reason, and ignored rows (zero usage, rows
+//! outside the FOCUS scope). Record ids come from each export's natural key, so the same row
+//! exported twice — a re-export, overlapping date ranges — is read once.
+
+pub mod anthropic;
+pub mod focus;
+pub mod litellm;
+pub mod openai;
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use serde_json::value::RawValue;
+
+use super::record::{Origin, RejectReason, SourceKind, Text, UsageRecord};
+use crate::money;
+use crate::pricing::Tokens;
+
+/// The export formats costper reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ExportKind {
+    /// Anthropic Admin API `usage_report/messages` (tokens).
+    AnthropicUsage,
+    /// Anthropic Admin API `cost_report` (cents as decimal strings).
+    AnthropicCost,
+    /// OpenAI Admin API `organization/usage/completions` (tokens).
+    OpenaiUsage,
+    /// OpenAI Admin API `organization/costs` (dollars).
+    OpenaiCosts,
+    /// LiteLLM proxy `LiteLLM_SpendLogs` rows (JSON or CSV).
+    Litellm,
+    /// FinOps FOCUS 1.x CSV.
+    Focus,
+}
+
+impl ExportKind {
+    pub const ALL: &[ExportKind] = &[
+        ExportKind::AnthropicUsage,
+        ExportKind::AnthropicCost,
+        ExportKind::OpenaiUsage,
+        ExportKind::OpenaiCosts,
+        ExportKind::Litellm,
+        ExportKind::Focus,
+    ];
+
+    /// The name used in `--export kind:FILE`, the `source` column and `costper sources`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportKind::AnthropicUsage => "anthropic_usage",
+            ExportKind::AnthropicCost => "anthropic_cost",
+            ExportKind::OpenaiUsage => "openai_usage",
+            ExportKind::OpenaiCosts => "openai_costs",
+            ExportKind::Litellm => "litellm",
+            ExportKind::Focus => "focus",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ExportKind::AnthropicUsage => "Anthropic usage report",
+            ExportKind::AnthropicCost => "Anthropic cost report",
+            ExportKind::OpenaiUsage => "OpenAI usage export",
+            ExportKind::OpenaiCosts => "OpenAI costs export",
+            ExportKind::Litellm => "LiteLLM spend logs",
+            ExportKind::Focus => "FOCUS billing export",
+        }
+    }
+
+    /// Whether the export states money (billed) rather than tokens only.
+    pub fn billed(self) -> bool {
+        matches!(
+            self,
+            ExportKind::AnthropicCost
+                | ExportKind::OpenaiCosts
+                | ExportKind::Litellm
+                | ExportKind::Focus
+        )
+    }
+
+    fn parse(name: &str) -> Option<ExportKind> {
+        ExportKind::ALL
+            .iter()
+            .copied()
+            .find(|k| k.as_str() == name.trim().to_ascii_lowercase().replace('-', "_"))
+    }
+}
+
+/// Which rows of a FOCUS export are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum FocusScope {
+    /// AI services only (`ServiceCategory` "AI and Machine Learning" or a known AI service).
+    #[default]
+    Ai,
+    /// The whole bill.
+    All,
+}
+
+/// An export file to read, with its kind when forced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportSpec {
+    pub path: PathBuf,
+    pub kind: Option<ExportKind>,
+}
+
+/// Expands `--export` values: `kind:FILE` forces a kind; a `*` in the file name matches
+/// files in that directory (sorted).
+pub fn expand(values: &[PathBuf]) -> Result<Vec<ExportSpec>> {
+    let mut out = Vec::new();
+    for v in values {
+        let text = v.to_string_lossy();
+        let (kind, path) = match text.split_once(':') {
+            Some((k, rest)) if !k.contains('/') && k.len() > 1 => match ExportKind::parse(k) {
+                Some(kind) => (Some(kind), PathBuf::from(rest)),
+                None => bail!(
+                    "--export {text}: unknown kind `{k}`; kinds: {}",
+                    kinds_list()
+                ),
+            },
+            _ => (None, v.clone()),
+        };
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if name.contains('*') {
+            let dir = match path.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
+                .with_context(|| format!("--export {text}: cannot list {}", dir.display()))?
+                .filter_map(|e| e.ok())
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                .filter(|e| crate::config::wildcard(&name, &e.file_name().to_string_lossy()))
+                .map(|e| e.path())
+                .collect();
+            if found.is_empty() {
+                bail!("--export {text}: no file matches");
+            }
+            found.sort();
+            out.extend(found.into_iter().map(|path| ExportSpec { path, kind }));
+        } else {
+            if !path.is_file() {
+                bail!("--export {}: no such file", path.display());
+            }
+            out.push(ExportSpec { path, kind });
+        }
+    }
+    Ok(out)
+}
+
+fn kinds_list() -> String {
+    ExportKind::ALL
+        .iter()
+        .map(|k| k.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Tells an export's kind from its first bytes (a CSV header or the JSON's keys).
+pub fn detect(head: &[u8]) -> Option<ExportKind> {
+    let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    let has = |needle: &str| memchr::memmem::find(head, needle.as_bytes()).is_some();
+    let first = head.iter().find(|b| !b.is_ascii_whitespace());
+    if matches!(first, Some(b'{') | Some(b'[')) {
+        // the cost report names token types as values (`"token_type":
+        // "uncached_input_tokens"`): look for money first, and for the usage field as a key
+        if has("\"cost_type\"") || (has("\"amount\"") && has("\"token_type\"")) {
+            return Some(ExportKind::AnthropicCost);
+        }
+        if has("\"uncached_input_tokens\":") || has("\"uncached_input_tokens\" :") {
+            return Some(ExportKind::AnthropicUsage);
+        }
+        if has("organization.costs.result") {
+            return Some(ExportKind::OpenaiCosts);
+        }
+        if has("organization.usage.completions.result") || has("\"num_model_requests\"") {
+            return Some(ExportKind::OpenaiUsage);
+        }
+        if has("\"spend\"") && (has("\"request_id\"") || has("\"call_type\"")) {
+            return Some(ExportKind::Litellm);
+        }
+        return None;
+    }
+    let line_end = memchr::memchr(b'\n', head).unwrap_or(head.len());
+    let header = &head[..line_end];
+    let h = |needle: &str| memchr::memmem::find(header, needle.as_bytes()).is_some();
+    if h("BilledCost") && h("ChargePeriodStart") {
+        return Some(ExportKind::Focus);
+    }
+    if h("spend") && h("request_id") {
+        return Some(ExportKind::Litellm);
+    }
+    None
+}
+
+/// What a parser read from one file.
+#[derive(Debug, Default)]
+pub struct ExportOut {
+    pub records: Vec<UsageRecord>,
+    /// (line, reason, detail)
+    pub rejects: Vec<(u64, RejectReason, String)>,
+    /// Rows read (JSON items, CSV data rows).
+    pub rows: u64,
+    /// Rows with nothing to count, or outside the FOCUS scope.
+    pub ignored: u64,
+}
+
+impl ExportOut {
+    pub fn reject(&mut self, line: u64, reason: RejectReason, detail: impl Into<String>) {
+        self.rejects.push((line, reason, detail.into()));
+    }
+}
+
+/// Reads one export file.
+pub fn read(spec: &ExportSpec, file: u32, scope: FocusScope) -> Result<(ExportKind, ExportOut)> {
+    let path = &spec.path;
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let kind = match spec.kind {
+        Some(k) => k,
+        None => detect(&bytes[..bytes.len().min(1 << 16)]).with_context(|| {
+            format!(
+                "{}: not an export costper recognizes (by its header or JSON keys); \
+                 force the kind with --export KIND:{} (kinds: {})",
+                path.display(),
+                path.display(),
+                kinds_list()
+            )
+        })?,
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let out = match kind {
+        ExportKind::AnthropicUsage => anthropic::usage(text, file),
+        ExportKind::AnthropicCost => anthropic::cost(text, file),
+        ExportKind::OpenaiUsage => openai::usage(text, file),
+        ExportKind::OpenaiCosts => openai::costs(text, file),
+        ExportKind::Litellm => litellm::read(text, file),
+        ExportKind::Focus => focus::read(text, file, scope),
+    }
+    .with_context(|| format!("{} ({})", path.display(), kind.label()))?;
+    Ok((kind, out))
+}
+
+/// A record of `kind` with everything unknown left empty.
+pub fn blank(kind: ExportKind, file: u32, line: u64) -> UsageRecord {
+    UsageRecord {
+        record_id: 0,
+        ts: 0,
+        ts_end: None,
+        source: SourceKind::Export(kind),
+        provider: Text::from(""),
+        model: Text::from(""),
+        model_raw: Text::from(""),
+        tokens: Tokens::default(),
+        reasoning_tokens: 0,
+        requests: 0,
+        cost: None,
+        cost_basis: None,
+        session_id: None,
+        request_id: None,
+        actor: None,
+        api_key_id: None,
+        workspace: None,
+        project: None,
+        repo: None,
+        branch: None,
+        cwd: None,
+        machine: None,
+        workflow: None,
+        tags: None,
+        origin: Origin { file, line },
+        git_remote: None,
+        entrypoint: None,
+        agent_version: None,
+        is_sidechain: false,
+        fast: false,
+        long_context: false,
+        batch: false,
+        context_known: None,
+    }
+}
+
+/// 1-based line of `part`, a slice of `text`.
+pub fn line_of(text: &str, part: &str) -> u64 {
+    let offset = (part.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+    let offset = offset.min(text.len());
+    memchr::memchr_iter(b'\n', &text.as_bytes()[..offset]).count() as u64 + 1
+}
+
+/// Money in a JSON value — a number or a decimal string — times `10^scale`, exactly.
+pub fn json_amount(raw: &RawValue, scale: u32) -> Result<i128, String> {
+    let t = raw.get().trim();
+    let t = t
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .unwrap_or(t);
+    money::parse_decimal(t, scale).map_err(|e| e.to_string())
+}
+
+/// nano-USD from an amount at scale 9 (dollars) — or cents at scale 7.
+pub fn to_nano(v: i128) -> Result<i64, String> {
+    i64::try_from(v).map_err(|_| format!("{v} nano-USD is out of range"))
+}
+
+/// A timestamp in microseconds: RFC 3339 (`2026-10-01T00:00:00Z`, `+02:00`), `YYYY-MM-DD
+/// HH:MM:SS[.f]` (FOCUS samples, UTC), `YYYY-MM-DD` (UTC midnight), or Unix seconds.
+pub fn parse_ts(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Some(t.timestamp_micros());
+    }
+    for f in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, f) {
+            return Some(t.and_utc().timestamp_micros());
+        }
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return d
+            .and_hms_opt(0, 0, 0)
+            .map(|t| t.and_utc().timestamp_micros());
+    }
+    if s.bytes().all(|b| b.is_ascii_digit()) && (9..=11).contains(&s.len()) {
+        return s.parse::<i64>().ok().map(|v| v * 1_000_000);
+    }
+    None
+}
+
+/// Optional text: empty and `NULL` are none.
+pub fn text(s: Option<&str>) -> Option<Text> {
+    s.map(str::trim)
+        .filter(|s| !s.is_empty() && !s.eq_ignore_ascii_case("null"))
+        .map(Text::from)
+}
+
+/// The API's paged envelope: `{data: [bucket…]}`, a list of pages, or one bucket list.
+pub fn pages(text: &str) -> Result<Vec<&RawValue>, String> {
+    let v: &RawValue = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let t = v.get().trim_start();
+    if t.starts_with('[') {
+        let items: Vec<&RawValue> = serde_json::from_str(v.get()).map_err(|e| e.to_string())?;
+        // a list of pages, or of buckets
+        let mut out = Vec::new();
+        for item in items {
+            #[derive(serde::Deserialize)]
+            struct Page<'a> {
+                #[serde(borrow)]
+                data: Option<Vec<&'a RawValue>>,
+            }
+            match serde_json::from_str::<Page>(item.get()) {
+                Ok(Page { data: Some(d) }) => out.extend(d),
+                _ => out.push(item),
+            }
+        }
+        return Ok(out);
+    }
+    #[derive(serde::Deserialize)]
+    struct Page<'a> {
+        #[serde(borrow)]
+        data: Vec<&'a RawValue>,
+    }
+    let p: Page =
+        serde_json::from_str(v.get()).map_err(|e| format!("expected {{\"data\": [...]}}: {e}"))?;
+    Ok(p.data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_are_told_by_header_and_keys() {
+        assert_eq!(
+            detect(b"{\"data\":[{\"results\":[{\"uncached_input_tokens\":1}]}]}"),
+            Some(ExportKind::AnthropicUsage)
+        );
+        assert_eq!(
+            detect(b"{\"data\":[{\"results\":[{\"currency\":\"USD\",\"amount\":\"1\",\"cost_type\":\"tokens\",\"token_type\":\"uncached_input_tokens\"}]}]}"),
+            Some(ExportKind::AnthropicCost)
+        );
+        assert_eq!(
+            detect(b"{\"object\":\"page\",\"data\":[{\"results\":[{\"object\":\"organization.costs.result\"}]}]}"),
+            Some(ExportKind::OpenaiCosts)
+        );
+        assert_eq!(
+            detect(b"\xef\xbb\xbfBillingAccountId,BilledCost,ChargePeriodStart\n1,2,3\n"),
+            Some(ExportKind::Focus)
+        );
+        assert_eq!(
+            detect(b"request_id,call_type,spend,model\n"),
+            Some(ExportKind::Litellm)
+        );
+        assert_eq!(detect(b"a,b,c\n"), None);
+        assert_eq!(detect(b"{\"x\": 1}"), None);
+    }
+
+    #[test]
+    fn timestamps_and_amounts() {
+        assert_eq!(
+            parse_ts("2026-10-01T00:00:00Z"),
+            Some(1_790_812_800_000_000)
+        );
+        assert_eq!(parse_ts("2026-10-01 00:00:00"), Some(1_790_812_800_000_000));
+        assert_eq!(parse_ts("2026-10-01"), Some(1_790_812_800_000_000));
+        assert_eq!(parse_ts("1790812800"), Some(1_790_812_800_000_000));
+        assert_eq!(
+            parse_ts("2026-10-01T02:00:00+02:00"),
+            Some(1_790_812_800_000_000)
+        );
+        assert_eq!(parse_ts("yesterday"), None);
+        let raw = |s: &str| -> Box<RawValue> { RawValue::from_string(s.to_string()).unwrap() };
+        // 54.702 cents = $0.54702 = 547,020,000 nano (cents at scale 7)
+        assert_eq!(json_amount(&raw("\"54.702\""), 7), Ok(547_020_000));
+        // 0.1336 dollars as a JSON number, exactly
+        assert_eq!(json_amount(&raw("0.1336"), 9), Ok(133_600_000));
+        assert_eq!(json_amount(&raw("1e-9"), 9), Ok(1));
+        assert!(json_amount(&raw("\"ten\""), 9).is_err());
+    }
+
+    #[test]
+    fn kind_prefixes_and_globs() {
+        let dir = tempfile::tempdir().unwrap();
+        for n in ["a.json", "b.json", "c.csv"] {
+            std::fs::write(dir.path().join(n), "{}").unwrap();
+        }
+        let glob = dir.path().join("*.json");
+        let got = expand(&[glob]).unwrap();
+        assert_eq!(got.len(), 2);
+        assert!(got[0].path.ends_with("a.json") && got[0].kind.is_none());
+        let forced = PathBuf::from(format!("focus:{}", dir.path().join("c.csv").display()));
+        assert_eq!(expand(&[forced]).unwrap()[0].kind, Some(ExportKind::Focus));
+        let bad = PathBuf::from(format!("nope:{}", dir.path().join("c.csv").display()));
+        assert!(format!("{:#}", expand(&[bad]).unwrap_err()).contains("unknown kind"));
+        assert!(expand(&[dir.path().join("missing.csv")]).is_err());
+    }
+}

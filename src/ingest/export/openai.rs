@@ -1,0 +1,254 @@
+//! OpenAI Admin API exports (reference/formats.md §2.1–2.2): completions usage (Unix-second
+//! buckets; `input_tokens` **includes** cached and cache-write tokens) and costs
+//! (`amount.value` is a JSON number in **dollars**, read exactly from its text; the currency
+//! is lowercase).
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::{ExportKind, ExportOut, blank, json_amount, line_of, pages, text, to_nano};
+use crate::ingest::record::{CostBasis, RejectReason, Text, record_id};
+
+#[derive(Deserialize)]
+struct Bucket<'a> {
+    start_time: Option<i64>,
+    end_time: Option<i64>,
+    #[serde(borrow, default)]
+    results: Vec<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct UsageItem<'a> {
+    #[serde(default)]
+    input_tokens: u64,
+    #[serde(default)]
+    input_cached_tokens: u64,
+    #[serde(default)]
+    input_cache_write_tokens: u64,
+    #[serde(default)]
+    output_tokens: u64,
+    #[serde(default)]
+    num_model_requests: u64,
+    project_id: Option<&'a str>,
+    user_id: Option<&'a str>,
+    api_key_id: Option<&'a str>,
+    model: Option<&'a str>,
+    batch: Option<bool>,
+    service_tier: Option<&'a str>,
+}
+
+#[derive(Deserialize)]
+struct Amount<'a> {
+    #[serde(borrow)]
+    value: Option<&'a RawValue>,
+    currency: Option<&'a str>,
+}
+
+#[derive(Deserialize)]
+struct CostItem<'a> {
+    #[serde(borrow)]
+    amount: Option<Amount<'a>>,
+    line_item: Option<&'a str>,
+    project_id: Option<&'a str>,
+    api_key_id: Option<&'a str>,
+}
+
+fn each_item<'a>(
+    text: &'a str,
+    out: &mut ExportOut,
+    mut f: impl FnMut(&mut ExportOut, &'a RawValue, u64, i64, Option<i64>),
+) -> anyhow::Result<()> {
+    let buckets = pages(text).map_err(|e| anyhow::anyhow!("not an export: {e}"))?;
+    for b in buckets {
+        let bucket: Bucket = match serde_json::from_str(b.get()) {
+            Ok(x) => x,
+            Err(e) => {
+                out.rows += 1;
+                out.reject(
+                    line_of(text, b.get()),
+                    RejectReason::InvalidJson,
+                    e.to_string(),
+                );
+                continue;
+            }
+        };
+        for item in bucket.results {
+            out.rows += 1;
+            let line = line_of(text, item.get());
+            match bucket.start_time {
+                Some(s) => f(
+                    out,
+                    item,
+                    line,
+                    s * 1_000_000,
+                    bucket.end_time.map(|e| e * 1_000_000),
+                ),
+                None => out.reject(
+                    line,
+                    RejectReason::MissingTimestamp,
+                    "the bucket has no start_time",
+                ),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn opt(s: Option<&str>) -> &str {
+    s.unwrap_or("")
+}
+
+/// `organization/usage/completions`.
+pub fn usage(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
+    let mut out = ExportOut::default();
+    let provider = Text::from("openai");
+    let workflow = Text::from("openai-api");
+    each_item(text_in, &mut out, |out, raw, line, start, end| {
+        let it: UsageItem = match serde_json::from_str(raw.get()) {
+            Ok(x) => x,
+            Err(e) => return out.reject(line, RejectReason::InvalidJson, e.to_string()),
+        };
+        let Some(model) = text(it.model) else {
+            return out.reject(
+                line,
+                RejectReason::MissingModel,
+                "no model: export usage with group_by[]=model so it can be priced",
+            );
+        };
+        let mut r = blank(ExportKind::OpenaiUsage, file, line);
+        // input_tokens includes cached and cache-write tokens
+        r.tokens.cache_read = it.input_cached_tokens;
+        r.tokens.cache_write_5m = it.input_cache_write_tokens;
+        r.tokens.input = it
+            .input_tokens
+            .saturating_sub(it.input_cached_tokens)
+            .saturating_sub(it.input_cache_write_tokens);
+        r.tokens.output = it.output_tokens;
+        if r.tokens == Default::default() && it.num_model_requests == 0 {
+            out.ignored += 1;
+            return;
+        }
+        let batch = it.batch.unwrap_or(false);
+        r.record_id = record_id(&[
+            "openai_usage",
+            &start.to_string(),
+            &end.unwrap_or(0).to_string(),
+            opt(it.project_id),
+            opt(it.user_id),
+            opt(it.api_key_id),
+            &model,
+            if batch { "batch" } else { "" },
+            opt(it.service_tier),
+        ]);
+        r.ts = start;
+        r.ts_end = Some(end.unwrap_or(start));
+        r.provider = provider.clone();
+        r.model_raw = model.clone();
+        r.model = model;
+        r.requests = it.num_model_requests;
+        r.project = text(it.project_id);
+        r.actor = text(it.user_id);
+        r.api_key_id = text(it.api_key_id);
+        r.batch = batch;
+        r.workflow = Some(match &r.api_key_id {
+            Some(k) => Text::from(format!("api:{k}")),
+            None => workflow.clone(),
+        });
+        out.records.push(r);
+    })?;
+    Ok(out)
+}
+
+/// `organization/costs`.
+pub fn costs(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
+    let mut out = ExportOut::default();
+    let provider = Text::from("openai");
+    let workflow = Text::from("openai-api");
+    each_item(text_in, &mut out, |out, raw, line, start, end| {
+        let it: CostItem = match serde_json::from_str(raw.get()) {
+            Ok(x) => x,
+            Err(e) => return out.reject(line, RejectReason::InvalidJson, e.to_string()),
+        };
+        let Some(amount) = it.amount else {
+            return out.reject(line, RejectReason::MissingField, "no amount");
+        };
+        let currency = amount.currency.unwrap_or("usd");
+        if !currency.eq_ignore_ascii_case("usd") {
+            return out.reject(
+                line,
+                RejectReason::Currency,
+                format!("amount in {currency}: costper adds up USD only"),
+            );
+        }
+        let Some(value) = amount.value else {
+            return out.reject(line, RejectReason::MissingField, "no amount.value");
+        };
+        let nano = match json_amount(value, 9).and_then(to_nano) {
+            Ok(v) => v,
+            Err(e) => {
+                return out.reject(
+                    line,
+                    RejectReason::InvalidNumber,
+                    format!("amount.value: {e}"),
+                );
+            }
+        };
+        // line items look like "gpt-4o-2024-08-06, input": the model is the part before ", "
+        let model = it
+            .line_item
+            .and_then(|l| l.split(", ").next())
+            .and_then(|m| text(Some(m)))
+            .unwrap_or_else(|| {
+                Text::from(format!("openai {}", crate::ingest::reconcile::ALL_MODELS))
+            });
+        let mut r = blank(ExportKind::OpenaiCosts, file, line);
+        r.record_id = record_id(&[
+            "openai_costs",
+            &start.to_string(),
+            &end.unwrap_or(0).to_string(),
+            opt(it.line_item),
+            opt(it.project_id),
+            opt(it.api_key_id),
+        ]);
+        r.ts = start;
+        r.ts_end = Some(end.unwrap_or(start));
+        r.provider = provider.clone();
+        r.model_raw = model.clone();
+        r.model = model;
+        r.cost = Some(nano);
+        r.cost_basis = Some(CostBasis::Billed);
+        r.project = text(it.project_id);
+        r.api_key_id = text(it.api_key_id);
+        r.workflow = Some(workflow.clone());
+        out.records.push(r);
+    })?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn costs_are_exact_dollars_and_usage_splits_cached_input() {
+        let text = r#"{"object":"page","data":[{"object":"bucket","start_time":1759276800,"end_time":1759363200,"results":[
+ {"object":"organization.costs.result","amount":{"value":0.1336,"currency":"usd"},"line_item":"gpt-4o-2024-08-06, input","project_id":"proj_abc","api_key_id":null,"quantity":53440,"quantity_unit":"tokens"},
+ {"object":"organization.costs.result","amount":{"value":0.10646,"currency":"usd"},"line_item":"gpt-4o-2024-08-06, output","project_id":"proj_abc"}
+]}],"has_more":false,"next_page":null}"#;
+        let out = costs(text, 0).unwrap();
+        let c: Vec<i64> = out.records.iter().filter_map(|r| r.cost).collect();
+        assert_eq!(c, vec![133_600_000, 106_460_000]);
+        assert_eq!(&*out.records[0].model_raw, "gpt-4o-2024-08-06");
+        assert_ne!(out.records[0].record_id, out.records[1].record_id);
+        assert_eq!(out.records[0].ts, 1_759_276_800_000_000);
+
+        let text = r#"{"object":"page","data":[{"object":"bucket","start_time":1759276800,"end_time":1759363200,"results":[
+ {"object":"organization.usage.completions.result","input_tokens":59200,"input_cached_tokens":5760,"input_cache_write_tokens":0,"output_tokens":10646,"num_model_requests":10,"project_id":"proj_abc","user_id":"user-abc","api_key_id":"key_abc","model":"gpt-4o-2024-08-06","batch":true,"service_tier":"default"}
+]}]}"#;
+        let out = usage(text, 0).unwrap();
+        let r = &out.records[0];
+        assert_eq!((r.tokens.input, r.tokens.cache_read), (53_440, 5_760));
+        assert_eq!(r.requests, 10);
+        assert!(r.batch);
+    }
+}

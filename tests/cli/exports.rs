@@ -1,0 +1,197 @@
+//! Provider exports: the real FOCUS sample, Anthropic cost reports reconciled with agent
+//! logs (to the nano-dollar), re-exported files counted once, LiteLLM request tags
+//! attributing spend explicitly, and rejected rows named with their file and line.
+
+use std::path::Path;
+
+use crate::common::*;
+use crate::report::{App, CALL, CODEX_CALL, app};
+
+/// The FOCUS 1.0 sample (fixtures/focus, CC BY 4.0): 1,000 rows, 9 of them AI ("Azure
+/// Machine Learning", net −$0.151897562 after a refund). Expected totals computed
+/// independently: Python's csv + decimal, each row rounded half away from zero to the
+/// nano-dollar (docs/sources.md#focus).
+#[test]
+fn the_real_focus_sample() {
+    let f = "fixtures/focus/focus_sample.csv";
+    let j = run(&["sources", "--export", f, "--format", "json"])
+        .ok()
+        .json();
+    let r = &j[0];
+    assert_eq!(r["format"], "focus");
+    assert_eq!(
+        (r["rows"].as_i64(), r["accepted"].as_i64()),
+        (Some(1000), Some(9))
+    );
+    assert_eq!(
+        (r["ignored"].as_i64(), r["rejected"].as_i64()),
+        (Some(991), Some(0))
+    );
+    assert_eq!(nano(&r["cost_usd"]), -151_897_562);
+    assert_eq!(r["first_ts"], "2024-09-03T00:00:00.000Z");
+
+    let j = run(&[
+        "sources",
+        "--export",
+        f,
+        "--focus-scope",
+        "all",
+        "--format",
+        "json",
+    ])
+    .ok()
+    .json();
+    assert_eq!(j[0]["accepted"], 1000);
+    assert_eq!(nano(&j[0]["cost_usd"]), 20_520_226_762);
+
+    // spend by service for the month, from the bill alone
+    let j = run(&["usage", "--export", f, "--by", "model", "--format", "json"])
+        .ok()
+        .json();
+    assert_eq!(
+        nano(&row(&j, "model", "Azure Machine Learning")["cost_usd"]),
+        -151_897_562
+    );
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+/// Anthropic's cost report for 2026-10-01: Sonnet 4.5 billed 75 cents, web search 3 cents.
+const COST_REPORT: &str = r#"{"data":[{"starting_at":"2026-10-01T00:00:00Z","ending_at":"2026-10-02T00:00:00Z","results":[
+  {"currency":"USD","amount":"75","workspace_id":null,"description":"Claude Sonnet 4.5 Usage - Input Tokens","cost_type":"tokens","context_window":"0-200k","model":"claude-sonnet-4-5-20250929","service_tier":"standard","token_type":"uncached_input_tokens","inference_geo":null},
+  {"currency":"USD","amount":"3.0","workspace_id":null,"description":"Web Search","cost_type":"web_search","context_window":null,"model":null,"service_tier":null,"token_type":null,"inference_geo":null},
+  {"currency":"GBP","amount":"1","cost_type":"tokens"}
+]}],"has_more":false,"next_page":null}"#;
+
+fn with_exports(a: &App, exports: &[&str], extra: &[&str]) -> Run {
+    let mut args = vec![
+        "report", "--config", &a.config, "--claude", &a.claude, "--codex", &a.codex,
+    ];
+    for e in exports {
+        args.extend(["--export", e]);
+    }
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+/// The acme/app organisation of report.rs (Claude calls of $0.30 on 2026-09-30 22:30 → #1,
+/// 2026-10-01 00:30 → #1, 04:30 → open #3; a Codex call of $0.125 → #2) plus the cost report
+/// above: the two Claude calls of 2026-10-01 are scaled from $0.60 to the billed $0.75
+/// (×1.25: $0.375 each); web search stays billed without detail (`aggregate_only`); the GBP
+/// row is rejected; the same report exported twice counts once. A LiteLLM row tagged
+/// `pr:2 repo:acme/app` is attributed explicitly.
+#[test]
+fn bills_reconcile_logs_and_tags_attribute() {
+    let a = app();
+    let dir = a._dir.path();
+    let cost = write(dir, "cost-report.json", COST_REPORT);
+    let again = write(dir, "cost-report-again.json", COST_REPORT);
+    let litellm = write(
+        dir,
+        "spend.csv",
+        "request_id,call_type,spend,startTime,endTime,model,custom_llm_provider,prompt_tokens,completion_tokens,request_tags,metadata\n\
+         req-1,acompletion,0.05,2026-10-01T05:00:00Z,2026-10-01T05:00:09Z,gpt-4o,openai,1000,100,\"[\"\"repo:acme/app\"\",\"\"pr:2\"\"]\",{}\n",
+    );
+    let r = with_exports(&a, &[&cost, &again, &litellm], &["--format", "json"]).ok();
+    assert!(r.stderr.contains("currency"), "{}", r.stderr);
+    assert!(r.stderr.contains("cost-report.json:4"), "{}", r.stderr);
+    let j = r.json();
+    let s = &j["summary"];
+    let litellm_cost = 50_000_000;
+    let web = 30_000_000;
+    let input = CALL + 750_000_000 + web + CODEX_CALL + litellm_cost;
+    assert_eq!(nano(&s["input_cost_usd"]), input, "{s:#}");
+    assert_eq!(
+        nano(&s["attributed_cost_usd"]) + nano(&s["unattributed_cost_usd"]),
+        input
+    );
+    assert_eq!(nano(&s["explicit_cost_usd"]), litellm_cost);
+    let prs = &j["prs"];
+    let pr = |n: i64| {
+        nano(
+            &prs.as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["number"] == n)
+                .unwrap()["cost_usd"],
+        )
+    };
+    assert_eq!(pr(1), CALL + 375_000_000);
+    assert_eq!(pr(2), CODEX_CALL + litellm_cost);
+    assert_eq!(pr(3), 375_000_000);
+    assert_eq!(
+        nano(&row(&j["unattributed"], "reason", "aggregate_only")["cost_usd"]),
+        web
+    );
+    let rec = &j["reconciliation"][0];
+    assert_eq!(rec["model"], "claude-sonnet-4-5");
+    assert_eq!(nano(&rec["estimated_usd"]), 2 * CALL);
+    assert_eq!(nano(&rec["billed_usd"]), 750_000_000);
+    assert_eq!(rec["factor"].as_f64(), Some(1.25));
+    assert_eq!(j["reconciliation"].as_array().unwrap().len(), 1);
+    let inputs = &j["inputs"];
+    let again_row = inputs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| {
+            r["path"]
+                .as_str()
+                .unwrap()
+                .ends_with("cost-report-again.json")
+        })
+        .unwrap();
+    assert_eq!(again_row["records"], 0, "{inputs:#}");
+
+    // --no-reconcile: the estimates stand and the covered bill is set aside
+    let j = with_exports(&a, &[&cost], &["--format", "json", "--no-reconcile"])
+        .ok()
+        .json();
+    assert_eq!(
+        nano(&j["summary"]["input_cost_usd"]),
+        3 * CALL + web + CODEX_CALL
+    );
+    assert_eq!(j["reconciliation"][0]["applied"], false);
+
+    // the sources view: the re-export's rows are duplicates, the GBP row rejected
+    let j = run(&[
+        "sources", "--export", &cost, "--export", &again, "--format", "json",
+    ])
+    .ok()
+    .json();
+    assert_eq!(
+        (j[0]["accepted"].as_i64(), j[0]["rejected"].as_i64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(
+        (j[1]["accepted"].as_i64(), j[1]["duplicates"].as_i64()),
+        (Some(0), Some(2))
+    );
+    assert_eq!(nano(&j[0]["cost_usd"]), 780_000_000);
+}
+
+#[test]
+fn unknown_and_forced_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let odd = write(dir.path(), "odd.csv", "a,b\n1,2\n");
+    let r = run(&["sources", "--export", &odd]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("odd.csv") && r.stderr.contains("--export KIND:"),
+        "{}",
+        r.stderr
+    );
+    let forced = format!("focus:{odd}");
+    let r = run(&["sources", "--export", &forced]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("BilledCost"), "{}", r.stderr);
+    let r = run(&["sources", "--export", "nope:x.csv"]);
+    assert!(r.stderr.contains("unknown kind"), "{}", r.stderr);
+    // --strict turns a rejected row into an error
+    let cost = write(dir.path(), "c.json", COST_REPORT);
+    assert_eq!(run(&["sources", "--export", &cost, "--strict"]).code, 1);
+}
