@@ -746,6 +746,7 @@ fn price_records(records: &mut [UsageRecord], prices: &PriceTable, out: &mut Ing
             resolved.insert(r.model_raw.clone(), prices.resolve(&r.model_raw));
         }
     }
+    let came_with_cost: Vec<bool> = records.iter().map(|r| r.cost.is_some()).collect();
     let names: Vec<(Text, Text)> = prices
         .models
         .iter()
@@ -782,10 +783,12 @@ fn price_records(records: &mut [UsageRecord], prices: &PriceTable, out: &mut Ing
     });
     let mut unpriced: BTreeMap<&str, Unpriced> = BTreeMap::new();
     let mut loose: BTreeMap<&str, LooseMatch> = BTreeMap::new();
-    // records with a billed cost need no price
+    // records that came with a cost (bills, exports' own estimates) need no price
     for r in records
         .iter()
-        .filter(|r| r.cost_basis != Some(CostBasis::Billed))
+        .zip(&came_with_cost)
+        .filter(|(_, had)| !**had)
+        .map(|(r, _)| r)
     {
         match resolved.get(&r.model_raw).and_then(Option::as_ref) {
             None => {

@@ -151,6 +151,8 @@ pub enum RejectReason {
     Currency,
     /// A required field or column is missing or empty.
     MissingField,
+    /// A CSV row that cannot be read (bad quoting, invalid UTF-8).
+    InvalidCsv,
 }
 
 impl RejectReason {
@@ -164,6 +166,7 @@ impl RejectReason {
             RejectReason::InvalidNumber => "invalid_number",
             RejectReason::Currency => "currency",
             RejectReason::MissingField => "missing_field",
+            RejectReason::InvalidCsv => "invalid_csv",
         }
     }
 }

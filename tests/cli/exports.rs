@@ -195,3 +195,86 @@ fn unknown_and_forced_formats() {
     let cost = write(dir.path(), "c.json", COST_REPORT);
     assert_eq!(run(&["sources", "--export", &cost, "--strict"]).code, 1);
 }
+
+/// Every kind is told from its content alone; a directory of exports reads with one glob.
+#[test]
+fn every_kind_is_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let files = [
+        ("a-cost.json", COST_REPORT, "anthropic_cost"),
+        (
+            "b-usage.json",
+            r#"{"data":[{"starting_at":"2026-10-01T00:00:00Z","ending_at":"2026-10-02T00:00:00Z","results":[{"uncached_input_tokens":1000000,"output_tokens":0,"model":"claude-sonnet-4-5"}]}]}"#,
+            "anthropic_usage",
+        ),
+        (
+            "c-console-cost.csv",
+            "usage_date_utc,model,workspace,api_key,usage_type,context_window,token_type,cost_usd\n2026-10-01,Claude Sonnet 4.5,Default,ci,message,≤ 200k,output,0.93\n",
+            "anthropic_cost",
+        ),
+        (
+            "d-console-usage.csv",
+            "usage_date_utc,model_version,api_key,workspace,usage_type,context_window,usage_input_tokens_no_cache,usage_output_tokens\n2026-10-01,claude-sonnet-4-5,ci,Default,standard,≤ 200k,1000000,0\n",
+            "anthropic_usage",
+        ),
+        (
+            "e-openai-costs.json",
+            r#"{"object":"page","data":[{"start_time":1790812800,"end_time":1790899200,"results":[{"object":"organization.costs.result","amount":{"value":0.5,"currency":"usd"},"line_item":"gpt-5, input"}]}]}"#,
+            "openai_costs",
+        ),
+        (
+            "f-openai-usage.csv",
+            "start_time,end_time,model,batch,input_tokens,output_tokens,input_cached_tokens,num_model_requests\n1790812800,1790899200,gpt-5,FALSE,1000000,0,0,3\n",
+            "openai_usage",
+        ),
+        (
+            "g-cursor.csv",
+            "Date,User,Kind,Model,Max Mode,Input (w/ Cache Write),Input (w/o Cache Write),Cache Read,Output Tokens,Total Tokens,Cost\n2026-10-01T10:00:00.000Z,dev,Usage-based,gpt-5,No,10,10,0,1,11,$0.25\n",
+            "cursor",
+        ),
+        (
+            "h-copilot.csv",
+            "date,username,product,sku,model,quantity,unit_type,applied_cost_per_quantity,gross_amount,discount_amount,net_amount,exceeds_quota,total_monthly_quota,organization,cost_center_name\n2026-10-01,octo,copilot,copilot_premium_request,GPT-5,3,requests,0.04,0.12,0,0.12,True,300,acme,\n",
+            "copilot",
+        ),
+        (
+            "i-spend.json",
+            r#"[{"request_id":"r1","call_type":"acompletion","spend":0.01,"startTime":"2026-10-01T00:00:00Z","model":"gpt-5","prompt_tokens":1,"completion_tokens":1}]"#,
+            "litellm",
+        ),
+    ];
+    for (name, text, _) in &files {
+        write(d, name, text);
+    }
+    let glob = d.join("*").display().to_string();
+    let j = run(&["sources", "--export", &glob, "--format", "json"])
+        .ok()
+        .json();
+    let rows = j.as_array().unwrap();
+    assert_eq!(rows.len(), files.len());
+    for (row, (name, _, kind)) in rows.iter().zip(&files) {
+        assert!(row["path"].as_str().unwrap().ends_with(name));
+        assert_eq!(row["format"], *kind, "{name}");
+        // the cost report has two USD rows and a GBP one
+        let (accepted, rejected) = if *name == "a-cost.json" {
+            (2, 1)
+        } else {
+            (1, 0)
+        };
+        assert_eq!(row["accepted"], accepted, "{name}: {row:#}");
+        assert_eq!(row["rejected"], rejected, "{name}: {row:#}");
+    }
+    // what each file says, before reconciliation: 1M Sonnet input tokens priced at $3
+    let cost = |name: &str| {
+        nano(
+            &rows
+                .iter()
+                .find(|r| r["path"].as_str().unwrap().ends_with(name))
+                .unwrap()["cost_usd"],
+        )
+    };
+    assert_eq!(cost("b-usage.json"), 3_000_000_000);
+    assert_eq!(cost("g-cursor.csv"), 250_000_000);
+    assert_eq!(cost("h-copilot.csv"), 120_000_000);
+}

@@ -6,7 +6,10 @@
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::{ExportKind, ExportOut, blank, json_amount, line_of, pages, parse_ts, text, to_nano};
+use super::{
+    ExportKind, ExportOut, blank, csv_rows, is_json, json_amount, line_of, pages, parse_ts, text,
+    to_nano,
+};
 use crate::ingest::record::{CostBasis, RejectReason, Text, record_id};
 
 #[derive(Deserialize)]
@@ -107,8 +110,11 @@ fn opt(s: Option<&str>) -> &str {
     s.unwrap_or("")
 }
 
-/// The messages usage report.
+/// The messages usage report (API JSON or the Console's usage CSV).
 pub fn usage(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
+    if !is_json(text_in) {
+        return console_usage(text_in, file);
+    }
     let mut out = ExportOut::default();
     let provider = Text::from("anthropic");
     let workflow = Text::from("anthropic-api");
@@ -170,8 +176,11 @@ pub fn usage(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
     Ok(out)
 }
 
-/// The cost report.
+/// The cost report (API JSON or the Console's cost CSV).
 pub fn cost(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
+    if !is_json(text_in) {
+        return console_cost(text_in, file);
+    }
     let mut out = ExportOut::default();
     let provider = Text::from("anthropic");
     let workflow = Text::from("anthropic-api");
@@ -231,6 +240,187 @@ pub fn cost(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
     Ok(out)
 }
 
+/// A Console CSV day (`usage_date_utc`): the UTC day and its end.
+fn console_day(row: &super::Row, col: Option<usize>, out: &mut ExportOut) -> Option<(i64, i64)> {
+    let Some(d) = row.get(col) else {
+        out.reject(
+            row.line,
+            RejectReason::MissingTimestamp,
+            "empty usage_date_utc",
+        );
+        return None;
+    };
+    match parse_ts(d) {
+        Some(ts) => Some((ts, ts + 86_400_000_000)),
+        None => {
+            out.reject(
+                row.line,
+                RejectReason::InvalidTimestamp,
+                format!("usage_date_utc `{d}`"),
+            );
+            None
+        }
+    }
+}
+
+/// Console usage CSV: one row per day × model × key × workspace (key *names*, display text
+/// such as `≤ 200k` for the context window; older exports have one cache-write column).
+fn console_usage(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
+    let mut out = ExportOut::default();
+    let provider = Text::from("anthropic");
+    csv_rows(text_in, &mut out, &[], |out, h, row| {
+        let Some((ts, end)) = console_day(row, h.col(&["usage_date_utc"]), out) else {
+            return;
+        };
+        let Some(model) = row.text(h.col(&["model_version", "model"])) else {
+            return out.reject(row.line, RejectReason::MissingModel, "empty model_version");
+        };
+        let counts = (|| -> Result<[u64; 6], String> {
+            Ok([
+                row.count(
+                    h.col(&["usage_input_tokens_no_cache"]),
+                    "usage_input_tokens_no_cache",
+                )?,
+                row.count(
+                    h.col(&[
+                        "usage_input_tokens_cache_write_5m",
+                        "usage_input_tokens_cache_write",
+                    ]),
+                    "cache writes (5m)",
+                )?,
+                row.count(
+                    h.col(&["usage_input_tokens_cache_write_1h"]),
+                    "usage_input_tokens_cache_write_1h",
+                )?,
+                row.count(
+                    h.col(&["usage_input_tokens_cache_read"]),
+                    "usage_input_tokens_cache_read",
+                )?,
+                row.count(h.col(&["usage_output_tokens"]), "usage_output_tokens")?,
+                row.count(h.col(&["web_search_count"]), "web_search_count")?,
+            ])
+        })();
+        let [input, w5, w1, read, output, web] = match counts {
+            Ok(v) => v,
+            Err(e) => return out.reject(row.line, RejectReason::InvalidNumber, e),
+        };
+        let mut r = blank(ExportKind::AnthropicUsage, file, row.line);
+        r.tokens.input = input;
+        r.tokens.cache_write_5m = w5;
+        r.tokens.cache_write_1h = w1;
+        r.tokens.cache_read = read;
+        r.tokens.output = output;
+        r.tokens.web_search_requests = web;
+        if r.tokens == Default::default() {
+            out.ignored += 1;
+            return;
+        }
+        let key: Vec<&str> = std::iter::once("anthropic_console_usage")
+            .chain(
+                [
+                    "usage_date_utc",
+                    "model_version",
+                    "api_key",
+                    "workspace",
+                    "usage_type",
+                    "context_window",
+                    "inference_geo",
+                    "speed",
+                ]
+                .iter()
+                .map(|c| row.get(h.col(&[c])).unwrap_or("")),
+            )
+            .collect();
+        r.record_id = record_id(&key);
+        r.ts = ts;
+        r.ts_end = Some(end);
+        r.provider = provider.clone();
+        r.model_raw = model.clone();
+        r.model = model;
+        let key_name = row.text(h.col(&["api_key"]));
+        r.workflow = Some(match &key_name {
+            Some(k) => Text::from(format!("api:{k}")),
+            None => Text::from("anthropic-api"),
+        });
+        r.api_key_id = key_name;
+        r.workspace = row.text(h.col(&["workspace"]));
+        r.batch = row
+            .get(h.col(&["usage_type"]))
+            .is_some_and(|u| u.eq_ignore_ascii_case("batch"));
+        r.fast = row
+            .get(h.col(&["speed"]))
+            .is_some_and(|u| u.eq_ignore_ascii_case("fast"));
+        r.context_known = row
+            .get(h.col(&["context_window"]))
+            .map(|c| c.contains("200k") && !c.starts_with('≤') && !c.starts_with("0-"));
+        out.records.push(r);
+    })?;
+    Ok(out)
+}
+
+/// Console cost CSV: `cost_usd` in dollars per day × model (a display name) × token type.
+fn console_cost(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
+    let mut out = ExportOut::default();
+    let provider = Text::from("anthropic");
+    csv_rows(text_in, &mut out, &[], |out, h, row| {
+        let Some((ts, end)) = console_day(row, h.col(&["usage_date_utc"]), out) else {
+            return;
+        };
+        let Some(c) = row.get(h.col(&["cost_usd"])) else {
+            return out.reject(row.line, RejectReason::MissingField, "empty cost_usd");
+        };
+        let nano = match crate::money::parse_usd(c) {
+            Ok(v) => v,
+            Err(e) => {
+                return out.reject(
+                    row.line,
+                    RejectReason::InvalidNumber,
+                    format!("cost_usd: {e}"),
+                );
+            }
+        };
+        let model = row.text(h.col(&["model"])).unwrap_or_else(|| {
+            Text::from(format!(
+                "anthropic {}",
+                crate::ingest::reconcile::ALL_MODELS
+            ))
+        });
+        let key: Vec<&str> = std::iter::once("anthropic_console_cost")
+            .chain(
+                [
+                    "usage_date_utc",
+                    "model",
+                    "workspace",
+                    "api_key",
+                    "api_key_id",
+                    "usage_type",
+                    "context_window",
+                    "token_type",
+                    "cost_type",
+                    "inference_geo",
+                    "speed",
+                ]
+                .iter()
+                .map(|c| row.get(h.col(&[c])).unwrap_or("")),
+            )
+            .collect();
+        let mut r = blank(ExportKind::AnthropicCost, file, row.line);
+        r.record_id = record_id(&key);
+        r.ts = ts;
+        r.ts_end = Some(end);
+        r.provider = provider.clone();
+        r.model_raw = model.clone();
+        r.model = model;
+        r.cost = Some(nano);
+        r.cost_basis = Some(CostBasis::Billed);
+        r.api_key_id = row.text(h.col(&["api_key", "api_key_id"]));
+        r.workspace = row.text(h.col(&["workspace"]));
+        r.workflow = Some(Text::from("anthropic-api"));
+        out.records.push(r);
+    })?;
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,6 +449,30 @@ mod tests {
                 (5, RejectReason::InvalidNumber)
             ]
         );
+    }
+
+    #[test]
+    fn console_csvs() {
+        let usage_csv = "usage_date_utc,model_version,api_key,workspace,usage_type,context_window,usage_input_tokens_no_cache,usage_input_tokens_cache_write_5m,usage_input_tokens_cache_write_1h,usage_input_tokens_cache_read,usage_output_tokens,web_search_count,inference_geo,speed
+2026-10-01,claude-sonnet-4-5-20250929,ci-bot,Default,standard,≤ 200k,182340,48210,0,2410988,61877,3,global,
+2026-10-01,claude-opus-4-7,dev-laptop,Default,standard,≤ 200k,9120,0,15002,120400,4410.0,0,global,
+2026-10-02,claude-opus-4-7,dev-laptop,Default,standard,≤ 200k,1.5,0,0,0,0,0,global,
+";
+        let out = usage(usage_csv, 0).unwrap();
+        assert_eq!(out.records.len(), 2);
+        assert_eq!(out.records[1].tokens.output, 4410);
+        assert_eq!(out.records[0].workflow.as_deref(), Some("api:ci-bot"));
+        assert_eq!(out.records[0].context_known, Some(false));
+        assert_eq!(out.rejects[0].1, RejectReason::InvalidNumber);
+        let cost_csv = "usage_date_utc,model,workspace,api_key,usage_type,context_window,token_type,cost_usd,list_price_usd,cost_type,inference_geo,speed,api_key_id,api_key_status
+2026-10-01,Claude Sonnet 4.5,Default,ci-bot,message,≤ 200k,input_no_cache,0.55,0.55,token,global,,apikey_01AAA,active
+2026-10-01,Claude Sonnet 4.5,Default,ci-bot,message,≤ 200k,input_cache_read,0.72,7.23,token,global,,apikey_01AAA,active
+2026-10-01,Claude Sonnet 4.5,Default,ci-bot,message,≤ 200k,output,0.93,0.93,token,global,,apikey_01AAA,active
+";
+        let out = cost(cost_csv, 0).unwrap();
+        let c: Vec<i64> = out.records.iter().filter_map(|r| r.cost).collect();
+        assert_eq!(c, vec![550_000_000, 720_000_000, 930_000_000]);
+        assert_eq!(&*out.records[0].model_raw, "Claude Sonnet 4.5");
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! as ignored; `--focus-scope all` reads the whole bill. `Tags` (a JSON object) become
 //! `key:value` tags, so `workflow`, `repo` and `pr` tags work as for any other source.
 
-use super::{ExportKind, ExportOut, FocusScope, blank, parse_ts, text};
+use super::{ExportKind, ExportOut, FocusScope, blank, csv_rows, parse_ts};
 use crate::ingest::record::{CostBasis, RejectReason, Text, record_id};
 use crate::money;
 
@@ -26,18 +26,6 @@ const AI_SERVICES: &[&str] = &[
     "generative language api",
     "oci generative ai",
 ];
-
-/// Column indices by (lowercased) name.
-struct Columns {
-    names: Vec<String>,
-}
-
-impl Columns {
-    fn get(&self, name: &str) -> Option<usize> {
-        let name = name.to_ascii_lowercase();
-        self.names.iter().position(|n| *n == name)
-    }
-}
 
 /// `{"user:team": "platform", "workflow": "pr-review"}` → `team:platform,workflow:pr-review`
 /// (keys lowercased, AWS `user:` prefixes dropped, sorted).
@@ -61,136 +49,75 @@ fn tags_of(json: &str) -> Option<String> {
 
 pub fn read(text_in: &str, file: u32, scope: FocusScope) -> anyhow::Result<ExportOut> {
     let mut out = ExportOut::default();
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text_in.as_bytes());
-    let headers = rdr
-        .headers()
-        .map_err(|e| anyhow::anyhow!("cannot read the header: {e}"))?
-        .clone();
-    let cols = Columns {
-        names: headers
-            .iter()
-            .map(|h| h.trim().to_ascii_lowercase())
-            .collect(),
-    };
-    let need = |name: &str| {
-        cols.get(name)
-            .ok_or_else(|| anyhow::anyhow!("no `{name}` column: is this a FOCUS export?"))
-    };
-    let (c_cost, c_start, c_currency) = (
-        need("BilledCost")?,
-        need("ChargePeriodStart")?,
-        need("BillingCurrency")?,
-    );
-    let c_end = cols.get("ChargePeriodEnd");
-    let c_category = cols.get("ServiceCategory");
-    let c_service = cols.get("ServiceName");
-    let c_provider = cols
-        .get("ServiceProviderName")
-        .or_else(|| cols.get("ProviderName"));
-    let c_sub = cols.get("SubAccountId");
-    let c_resource = cols.get("ResourceId");
-    let c_tags = cols.get("Tags");
-    let c_desc = cols.get("ChargeDescription");
     let mut seen: std::collections::HashMap<u128, u64> = std::collections::HashMap::new();
-    let mut rec = csv::StringRecord::new();
-    loop {
-        match rdr.read_record(&mut rec) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                out.rows += 1;
-                out.reject(line, RejectReason::InvalidJson, format!("not CSV: {e}"));
-                // an I/O-level error cannot be skipped past
-                if !matches!(
-                    e.kind(),
-                    csv::ErrorKind::UnequalLengths { .. } | csv::ErrorKind::Utf8 { .. }
-                ) {
-                    break;
-                }
-                continue;
-            }
-        }
-        let line = rec.position().map_or(0, |p| p.line());
-        if rec.iter().all(|f| f.trim().is_empty()) {
-            continue;
-        }
-        out.rows += 1;
-        let field = |i: Option<usize>| text(i.and_then(|i| rec.get(i)));
-        let service = field(c_service);
-        let category = field(c_category);
-        let is_ai = category
-            .as_deref()
+    let required = ["BilledCost", "ChargePeriodStart", "BillingCurrency"];
+    csv_rows(text_in, &mut out, &required, |out, h, row| {
+        let line = row.line;
+        let service = row.text(h.col(&["ServiceName"]));
+        let is_ai = row
+            .get(h.col(&["ServiceCategory"]))
             .is_some_and(|c| c.eq_ignore_ascii_case("AI and Machine Learning"))
             || service
                 .as_deref()
                 .is_some_and(|s| AI_SERVICES.contains(&s.to_ascii_lowercase().as_str()));
         if scope == FocusScope::Ai && !is_ai {
             out.ignored += 1;
-            continue;
+            return;
         }
-        let Some(start) = field(Some(c_start)) else {
-            out.reject(
+        let Some(start) = row.get(h.col(&["ChargePeriodStart"])) else {
+            return out.reject(
                 line,
                 RejectReason::MissingTimestamp,
                 "empty ChargePeriodStart",
             );
-            continue;
         };
-        let Some(ts) = parse_ts(&start) else {
-            out.reject(
+        let Some(ts) = parse_ts(start) else {
+            return out.reject(
                 line,
                 RejectReason::InvalidTimestamp,
                 format!("ChargePeriodStart `{start}` is not a timestamp"),
             );
-            continue;
         };
-        let currency = field(Some(c_currency));
-        if !currency
-            .as_deref()
-            .is_some_and(|c| c.eq_ignore_ascii_case("USD"))
-        {
-            out.reject(
+        let currency = row.get(h.col(&["BillingCurrency"]));
+        if !currency.is_some_and(|c| c.eq_ignore_ascii_case("USD")) {
+            return out.reject(
                 line,
                 RejectReason::Currency,
                 format!(
                     "BillingCurrency `{}`: costper adds up USD only",
-                    currency.as_deref().unwrap_or("")
+                    currency.unwrap_or("")
                 ),
             );
-            continue;
         }
-        let Some(cost_text) = field(Some(c_cost)) else {
-            out.reject(line, RejectReason::MissingField, "empty BilledCost");
-            continue;
+        let Some(cost_text) = row.get(h.col(&["BilledCost"])) else {
+            return out.reject(line, RejectReason::MissingField, "empty BilledCost");
         };
-        let cost = match money::parse_usd(&cost_text) {
+        let cost = match money::parse_usd(cost_text) {
             Ok(v) => v,
             Err(e) => {
-                out.reject(
+                return out.reject(
                     line,
                     RejectReason::InvalidNumber,
                     format!("BilledCost: {e}"),
                 );
-                continue;
             }
         };
         // the row itself is its key; identical rows within one file stay distinct
-        let row_key = record_id(&rec.iter().collect::<Vec<_>>());
+        let row_key = record_id(&row.rec.iter().collect::<Vec<_>>());
         let n = seen.entry(row_key).or_insert(0);
         let occurrence = *n;
         *n += 1;
-        let service_name = service
-            .clone()
-            .unwrap_or_else(|| Text::from("(no service)"));
+        let service_name = service.unwrap_or_else(|| Text::from("(no service)"));
         let mut r = blank(ExportKind::Focus, file, line);
         r.record_id = record_id(&["focus", &format!("{row_key:032x}"), &occurrence.to_string()]);
         r.ts = ts;
-        r.ts_end = Some(field(c_end).and_then(|e| parse_ts(&e)).unwrap_or(ts));
+        r.ts_end = Some(
+            row.get(h.col(&["ChargePeriodEnd"]))
+                .and_then(parse_ts)
+                .unwrap_or(ts),
+        );
         r.provider = Text::from(
-            field(c_provider)
+            row.get(h.col(&["ServiceProviderName", "ProviderName"]))
                 .map(|p| p.to_ascii_lowercase())
                 .unwrap_or_default(),
         );
@@ -198,10 +125,10 @@ pub fn read(text_in: &str, file: u32, scope: FocusScope) -> anyhow::Result<Expor
         r.model = service_name.clone();
         r.cost = Some(cost);
         r.cost_basis = Some(CostBasis::Billed);
-        r.workspace = field(c_sub);
-        r.project = field(c_resource);
-        r.request_id = field(c_desc);
-        r.tags = field(c_tags).and_then(|t| tags_of(&t)).map(Text::from);
+        r.workspace = row.text(h.col(&["SubAccountId"]));
+        r.project = row.text(h.col(&["ResourceId"]));
+        r.request_id = row.text(h.col(&["ChargeDescription"]));
+        r.tags = row.get(h.col(&["Tags"])).and_then(tags_of).map(Text::from);
         let tagged = r.tags.as_deref().and_then(|t| {
             t.split(',')
                 .find_map(|i| i.strip_prefix("workflow:"))
@@ -209,7 +136,7 @@ pub fn read(text_in: &str, file: u32, scope: FocusScope) -> anyhow::Result<Expor
         });
         r.workflow = Some(tagged.unwrap_or_else(|| Text::from(format!("focus:{service_name}"))));
         out.records.push(r);
-    }
+    })?;
     Ok(out)
 }
 

@@ -9,7 +9,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{ExportKind, ExportOut, blank, parse_ts, text};
+use super::{ExportKind, ExportOut, blank, csv_rows, parse_ts, text};
 use crate::ingest::record::{CostBasis, RejectReason, Text, record_id};
 use crate::money;
 
@@ -47,42 +47,22 @@ pub fn read(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
             }
         }
         _ => {
-            let mut rdr = csv::ReaderBuilder::new()
-                .flexible(true)
-                .from_reader(text_in.as_bytes());
-            let headers: Vec<String> = rdr
-                .headers()
-                .map_err(|e| anyhow::anyhow!("cannot read the header: {e}"))?
-                .iter()
-                .map(|h| h.trim().to_string())
-                .collect();
-            for rec in rdr.records() {
-                let rec = match rec {
-                    Ok(r) => r,
-                    Err(e) => {
-                        out.rows += 1;
-                        let line = e.position().map_or(0, |p| p.line());
-                        out.reject(line, RejectReason::InvalidJson, format!("not CSV: {e}"));
+            csv_rows(text_in, &mut out, &[], |out, h, row| {
+                let mut map = Map::new();
+                for c in COLUMNS {
+                    let Some(v) = row.get(h.col(&[c])) else {
                         continue;
-                    }
-                };
-                out.rows += 1;
-                let line = rec.position().map_or(0, |p| p.line());
-                let mut row = Map::new();
-                for (h, v) in headers.iter().zip(rec.iter()) {
-                    if !COLUMNS.contains(&h.as_str()) {
-                        continue;
-                    }
-                    let v = v.trim();
-                    let value = if matches!(h.as_str(), "metadata" | "request_tags") {
+                    };
+                    let value = if matches!(*c, "metadata" | "request_tags") {
                         serde_json::from_str(v).unwrap_or(Value::Null)
                     } else {
                         Value::String(v.to_string())
                     };
-                    row.insert(h.clone(), value);
+                    map.insert(c.to_string(), value);
                 }
-                record(&mut out, &row, file, line);
-            }
+                map.entry("_row").or_insert(Value::Bool(true));
+                record(out, &map, file, row.line);
+            })?;
         }
     }
     Ok(out)

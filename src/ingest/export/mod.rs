@@ -12,6 +12,8 @@
 //! exported twice — a re-export, overlapping date ranges — is read once.
 
 pub mod anthropic;
+pub mod copilot;
+pub mod cursor;
 pub mod focus;
 pub mod litellm;
 pub mod openai;
@@ -40,6 +42,10 @@ pub enum ExportKind {
     Litellm,
     /// FinOps FOCUS 1.x CSV.
     Focus,
+    /// Cursor dashboard usage-events CSV.
+    Cursor,
+    /// GitHub Copilot premium request / metered usage report CSV.
+    Copilot,
 }
 
 impl ExportKind {
@@ -50,6 +56,8 @@ impl ExportKind {
         ExportKind::OpenaiCosts,
         ExportKind::Litellm,
         ExportKind::Focus,
+        ExportKind::Cursor,
+        ExportKind::Copilot,
     ];
 
     /// The name used in `--export kind:FILE`, the `source` column and `costper sources`.
@@ -61,6 +69,8 @@ impl ExportKind {
             ExportKind::OpenaiCosts => "openai_costs",
             ExportKind::Litellm => "litellm",
             ExportKind::Focus => "focus",
+            ExportKind::Cursor => "cursor",
+            ExportKind::Copilot => "copilot",
         }
     }
 
@@ -72,6 +82,8 @@ impl ExportKind {
             ExportKind::OpenaiCosts => "OpenAI costs export",
             ExportKind::Litellm => "LiteLLM spend logs",
             ExportKind::Focus => "FOCUS billing export",
+            ExportKind::Cursor => "Cursor usage events",
+            ExportKind::Copilot => "GitHub Copilot usage report",
         }
     }
 
@@ -83,6 +95,8 @@ impl ExportKind {
                 | ExportKind::OpenaiCosts
                 | ExportKind::Litellm
                 | ExportKind::Focus
+                | ExportKind::Cursor
+                | ExportKind::Copilot
         )
     }
 
@@ -200,7 +214,127 @@ pub fn detect(head: &[u8]) -> Option<ExportKind> {
     if h("spend") && h("request_id") {
         return Some(ExportKind::Litellm);
     }
+    if h("Input (w/ Cache Write)") {
+        return Some(ExportKind::Cursor);
+    }
+    if (h("net_amount") && h("sku")) || (h("Requests Used") && h("Exceeds Monthly Quota")) {
+        return Some(ExportKind::Copilot);
+    }
+    if h("usage_input_tokens_no_cache") {
+        return Some(ExportKind::AnthropicUsage);
+    }
+    if h("token_type") && h("cost_usd") {
+        return Some(ExportKind::AnthropicCost);
+    }
+    if h("amount_value") && h("line_item") {
+        return Some(ExportKind::OpenaiCosts);
+    }
+    if h("num_model_requests") {
+        return Some(ExportKind::OpenaiUsage);
+    }
     None
+}
+
+/// A CSV header: columns found by name, case-insensitively, ignoring surrounding spaces.
+pub struct Header(Vec<String>);
+
+impl Header {
+    /// The first of `names` present.
+    pub fn col(&self, names: &[&str]) -> Option<usize> {
+        names.iter().find_map(|n| {
+            let n = n.to_ascii_lowercase();
+            self.0.iter().position(|h| *h == n)
+        })
+    }
+
+    /// A required column, or an error naming it.
+    pub fn need(&self, name: &str) -> anyhow::Result<usize> {
+        self.col(&[name])
+            .ok_or_else(|| anyhow::anyhow!("no `{name}` column (columns are matched by name)"))
+    }
+}
+
+/// A CSV data row and its line.
+pub struct Row<'a> {
+    pub rec: &'a csv::StringRecord,
+    pub line: u64,
+}
+
+impl Row<'_> {
+    /// The trimmed cell; empty and `NULL` are none.
+    pub fn get(&self, i: Option<usize>) -> Option<&str> {
+        let v = self.rec.get(i?)?.trim();
+        (!v.is_empty() && !v.eq_ignore_ascii_case("null")).then_some(v)
+    }
+
+    pub fn text(&self, i: Option<usize>) -> Option<Text> {
+        self.get(i).map(Text::from)
+    }
+
+    /// A count: empty is 0, `10.0` is 10; fractions, negatives and text are errors.
+    pub fn count(&self, i: Option<usize>, name: &str) -> Result<u64, String> {
+        let Some(v) = self.get(i) else { return Ok(0) };
+        let n = money::parse_decimal(v, 0).map_err(|e| format!("{name}: {e}"))?;
+        let exact = money::parse_decimal(v, 9).map_err(|e| format!("{name}: {e}"))?;
+        if exact != n * 1_000_000_000 || n < 0 {
+            return Err(format!("{name}: `{v}` is not a count"));
+        }
+        u64::try_from(n).map_err(|_| format!("{name}: `{v}` is too large"))
+    }
+}
+
+/// Calls `f` for every non-empty data row of a CSV text (rows with a broken structure are
+/// rejected and skipped); a missing `required` column is an error naming it.
+pub fn csv_rows(
+    text: &str,
+    out: &mut ExportOut,
+    required: &[&str],
+    mut f: impl FnMut(&mut ExportOut, &Header, &Row),
+) -> anyhow::Result<()> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let header = Header(
+        rdr.headers()
+            .map_err(|e| anyhow::anyhow!("cannot read the CSV header: {e}"))?
+            .iter()
+            .map(|h| h.trim().to_ascii_lowercase())
+            .collect(),
+    );
+    for r in required {
+        header.need(r)?;
+    }
+    let mut rec = csv::StringRecord::new();
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                out.rows += 1;
+                let line = e.position().map_or(0, |p| p.line());
+                out.reject(line, RejectReason::InvalidCsv, e.to_string());
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                    break;
+                }
+                continue;
+            }
+        }
+        if rec.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        out.rows += 1;
+        let line = rec.position().map_or(0, |p| p.line());
+        f(out, &header, &Row { rec: &rec, line });
+    }
+    Ok(())
+}
+
+/// Whether a text is CSV rather than JSON (by its first non-blank byte).
+pub fn is_json(text: &str) -> bool {
+    matches!(
+        text.trim_start().as_bytes().first(),
+        Some(b'{') | Some(b'[')
+    )
 }
 
 /// What a parser read from one file.
@@ -246,6 +380,8 @@ pub fn read(spec: &ExportSpec, file: u32, scope: FocusScope) -> Result<(ExportKi
         ExportKind::OpenaiCosts => openai::costs(text, file),
         ExportKind::Litellm => litellm::read(text, file),
         ExportKind::Focus => focus::read(text, file, scope),
+        ExportKind::Cursor => cursor::read(text, file),
+        ExportKind::Copilot => copilot::read(text, file),
     }
     .with_context(|| format!("{} ({})", path.display(), kind.label()))?;
     Ok((kind, out))

@@ -6,7 +6,9 @@
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::{ExportKind, ExportOut, blank, json_amount, line_of, pages, text, to_nano};
+use super::{
+    ExportKind, ExportOut, blank, csv_rows, is_json, json_amount, line_of, pages, text, to_nano,
+};
 use crate::ingest::record::{CostBasis, RejectReason, Text, record_id};
 
 #[derive(Deserialize)]
@@ -98,8 +100,11 @@ fn opt(s: Option<&str>) -> &str {
     s.unwrap_or("")
 }
 
-/// `organization/usage/completions`.
+/// `organization/usage/completions` (API JSON or the dashboard's CSV).
 pub fn usage(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
+    if !is_json(text_in) {
+        return usage_csv(text_in, file);
+    }
     let mut out = ExportOut::default();
     let provider = Text::from("openai");
     let workflow = Text::from("openai-api");
@@ -159,8 +164,11 @@ pub fn usage(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
     Ok(out)
 }
 
-/// `organization/costs`.
+/// `organization/costs` (API JSON or the dashboard's CSV).
 pub fn costs(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
+    if !is_json(text_in) {
+        return costs_csv(text_in, file);
+    }
     let mut out = ExportOut::default();
     let provider = Text::from("openai");
     let workflow = Text::from("openai-api");
@@ -225,6 +233,152 @@ pub fn costs(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
     Ok(out)
 }
 
+/// The dashboard CSVs: the API's rows flattened, times as Unix seconds, counts sometimes
+/// written as floats (`10.0`), `batch` as `TRUE`/`FALSE`, empty rows for days without usage.
+fn csv_with(
+    text_in: &str,
+    mut each: impl FnMut(&mut ExportOut, &super::Header, &super::Row, i64, i64),
+) -> anyhow::Result<ExportOut> {
+    let mut out = ExportOut::default();
+    csv_rows(text_in, &mut out, &[], |out, h, row| {
+        let start = row.get(h.col(&["start_time"])).and_then(super::parse_ts);
+        let Some(start) = start else {
+            return out.reject(
+                row.line,
+                RejectReason::MissingTimestamp,
+                "no valid start_time",
+            );
+        };
+        let end = row
+            .get(h.col(&["end_time"]))
+            .and_then(super::parse_ts)
+            .unwrap_or(start);
+        each(out, h, row, start, end);
+    })?;
+    Ok(out)
+}
+
+fn costs_csv(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
+    csv_with(text_in, |out, h, row, start, end| {
+        let Some(v) = row.get(h.col(&["amount_value"])) else {
+            out.ignored += 1; // a day without cost
+            return;
+        };
+        let currency = row.get(h.col(&["amount_currency"])).unwrap_or("usd");
+        if !currency.eq_ignore_ascii_case("usd") {
+            return out.reject(
+                row.line,
+                RejectReason::Currency,
+                format!("amount in {currency}: costper adds up USD only"),
+            );
+        }
+        let nano = match crate::money::parse_usd(v) {
+            Ok(n) => n,
+            Err(e) => {
+                return out.reject(
+                    row.line,
+                    RejectReason::InvalidNumber,
+                    format!("amount_value: {e}"),
+                );
+            }
+        };
+        let line_item = row.get(h.col(&["line_item"]));
+        let model = line_item
+            .and_then(|l| l.split(", ").next())
+            .map(Text::from)
+            .unwrap_or_else(|| {
+                Text::from(format!("openai {}", crate::ingest::reconcile::ALL_MODELS))
+            });
+        let mut r = blank(ExportKind::OpenaiCosts, file, row.line);
+        r.record_id = record_id(&[
+            "openai_costs",
+            &start.to_string(),
+            &end.to_string(),
+            line_item.unwrap_or(""),
+            row.get(h.col(&["project_id"])).unwrap_or(""),
+            row.get(h.col(&["api_key_id"])).unwrap_or(""),
+        ]);
+        r.ts = start;
+        r.ts_end = Some(end);
+        r.provider = Text::from("openai");
+        r.model_raw = model.clone();
+        r.model = model;
+        r.cost = Some(nano);
+        r.cost_basis = Some(CostBasis::Billed);
+        r.project = row.text(h.col(&["project_id"]));
+        r.workflow = Some(Text::from("openai-api"));
+        out.records.push(r);
+    })
+}
+
+fn usage_csv(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
+    csv_with(text_in, |out, h, row, start, end| {
+        let Some(model) = row.text(h.col(&["model"])) else {
+            if row.get(h.col(&["input_tokens"])).is_none() {
+                out.ignored += 1; // a day without usage
+            } else {
+                out.reject(
+                    row.line,
+                    RejectReason::MissingModel,
+                    "no model: export usage grouped by model",
+                );
+            }
+            return;
+        };
+        let counts = (|| -> Result<[u64; 5], String> {
+            Ok([
+                row.count(h.col(&["input_tokens"]), "input_tokens")?,
+                row.count(h.col(&["input_cached_tokens"]), "input_cached_tokens")?,
+                row.count(
+                    h.col(&["input_cache_write_tokens"]),
+                    "input_cache_write_tokens",
+                )?,
+                row.count(h.col(&["output_tokens"]), "output_tokens")?,
+                row.count(h.col(&["num_model_requests"]), "num_model_requests")?,
+            ])
+        })();
+        let [input, cached, written, output, requests] = match counts {
+            Ok(v) => v,
+            Err(e) => return out.reject(row.line, RejectReason::InvalidNumber, e),
+        };
+        let batch = row
+            .get(h.col(&["batch"]))
+            .is_some_and(|b| b.eq_ignore_ascii_case("true"));
+        let mut r = blank(ExportKind::OpenaiUsage, file, row.line);
+        r.tokens.cache_read = cached;
+        r.tokens.cache_write_5m = written;
+        r.tokens.input = input.saturating_sub(cached).saturating_sub(written);
+        r.tokens.output = output;
+        let g = |c: &str| row.get(h.col(&[c])).unwrap_or("");
+        r.record_id = record_id(&[
+            "openai_usage",
+            &start.to_string(),
+            &end.to_string(),
+            g("project_id"),
+            g("user_id"),
+            g("api_key_id"),
+            &model,
+            if batch { "batch" } else { "" },
+            g("service_tier"),
+        ]);
+        r.ts = start;
+        r.ts_end = Some(end);
+        r.provider = Text::from("openai");
+        r.model_raw = model.clone();
+        r.model = model;
+        r.requests = requests;
+        r.project = row.text(h.col(&["project_id"]));
+        r.actor = row.text(h.col(&["user_id"]));
+        r.api_key_id = row.text(h.col(&["api_key_id"]));
+        r.batch = batch;
+        r.workflow = Some(match &r.api_key_id {
+            Some(k) => Text::from(format!("api:{k}")),
+            None => Text::from("openai-api"),
+        });
+        out.records.push(r);
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,5 +404,28 @@ mod tests {
         assert_eq!((r.tokens.input, r.tokens.cache_read), (53_440, 5_760));
         assert_eq!(r.requests, 10);
         assert!(r.batch);
+    }
+
+    #[test]
+    fn dashboard_csvs_with_float_tails_and_empty_days() {
+        let text = "start_time,end_time,start_time_iso,end_time_iso,amount_value,amount_currency,line_item,project_id,organization_id,organization_name
+1759622400,1759708800,2025-10-05T00:00:00+00:00,2025-10-06T00:00:00+00:00,0.8958740000000000,usd,,,org-X,Personal
+1759968000,1760054400,2025-10-09T00:00:00+00:00,2025-10-10T00:00:00+00:00,,,,,,
+";
+        let out = costs(text, 0).unwrap();
+        assert_eq!((out.rows, out.ignored), (2, 1));
+        assert_eq!(out.records[0].cost, Some(895_874_000));
+        let text = "start_time,end_time,start_time_iso,end_time_iso,project_id,num_model_requests,user_id,api_key_id,model,batch,service_tier,input_tokens,output_tokens,input_cached_tokens
+1759276800,1759363200,x,y,proj,10.0,u,k,gpt-4o-2024-08-06,FALSE,default,59200,10646.0,5760
+1759363200,1759449600,x,y,,,,,,,,,,
+";
+        let out = usage(text, 0).unwrap();
+        assert_eq!((out.rows, out.ignored), (2, 1));
+        let r = &out.records[0];
+        assert_eq!(
+            (r.requests, r.tokens.input, r.tokens.output),
+            (10, 53_440, 10_646)
+        );
+        assert!(!r.batch);
     }
 }
