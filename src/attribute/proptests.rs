@@ -10,7 +10,6 @@ use polars::prelude::*;
 use proptest::prelude::*;
 
 use super::*;
-use crate::outcomes::{Pr, PrKind, PrOrigin};
 
 const HOUR: i64 = 3_600_000_000;
 /// 2026-10-01T00:00:00Z in microseconds.
@@ -209,36 +208,16 @@ fn outcomes(prs: &[GenPr]) -> Outcomes {
         let state = [PrState::Merged, PrState::Closed, PrState::Open][usize::from(p.state)];
         let start = p.start.map(|h| BASE + h * HOUR);
         let end = start.map(|s| s + p.hours * HOUR);
-        out.prs.push(Pr {
-            repo: repo.into(),
-            number: p.number,
-            kind: PrKind::ExportOnly,
-            state,
-            platform: "github",
-            pattern: "export".into(),
-            title: None,
-            head_branch: BRANCHES[p.branch].map(str::to_string),
-            base_branch: Some("main".into()),
-            author: None,
-            created_at: start,
-            merged_at: (state == PrState::Merged).then_some(end).flatten(),
-            closed_at: (state != PrState::Open).then_some(end).flatten(),
-            first_commit_at: None,
-            merge_sha: None,
-            commit_shas: Vec::new(),
-            branch_shas: p.shas.iter().map(|&i| sha(i)).collect(),
-            additions: None,
-            deletions: None,
-            changed_files: None,
-            labels: Vec::new(),
-            markers: Vec::new(),
-            is_revert: false,
-            reverts: None,
-            reverted: false,
-            reverted_by: None,
-            reverted_at: None,
-            origin: PrOrigin::Export,
-        });
+        let mut pr = *crate::outcomes::blank_pr(&repo.into(), p.number);
+        pr.state = state;
+        pr.platform = "github";
+        pr.head_branch = BRANCHES[p.branch].map(str::to_string);
+        pr.base_branch = Some("main".into());
+        pr.created_at = start;
+        pr.merged_at = (state == PrState::Merged).then_some(end).flatten();
+        pr.closed_at = (state != PrState::Open).then_some(end).flatten();
+        pr.branch_shas = p.shas.iter().map(|&i| sha(i)).collect();
+        out.prs.push(pr);
     }
     out
 }

@@ -42,6 +42,24 @@ pub struct Scope {
     pub superseded: i64,
 }
 
+impl Scope {
+    /// A scope where only token rows were set aside (no log met the bill).
+    fn set_aside(day: NaiveDate, provider: Text, (rows, cost): (u64, i64)) -> Scope {
+        Scope {
+            day,
+            provider,
+            model: None,
+            log_rows: 0,
+            estimated: 0,
+            bill_rows: 0,
+            billed: 0,
+            applied: false,
+            superseded_rows: rows,
+            superseded: cost,
+        }
+    }
+}
+
 fn day_of(ts: i64) -> NaiveDate {
     DateTime::from_timestamp_micros(ts)
         .map(|t| t.date_naive())
@@ -115,18 +133,7 @@ pub fn reconcile(records: &mut Vec<UsageRecord>, apply: bool) -> Vec<Scope> {
         };
         if g.logs.is_empty() || reference.is_empty() {
             if superseded.0 > 0 {
-                scopes.push(Scope {
-                    day,
-                    provider: provider.clone(),
-                    model: None,
-                    log_rows: 0,
-                    estimated: 0,
-                    bill_rows: 0,
-                    billed: 0,
-                    applied: false,
-                    superseded_rows: superseded.0,
-                    superseded: superseded.1,
-                });
+                scopes.push(Scope::set_aside(day, provider, superseded));
             }
             continue;
         }
@@ -193,18 +200,7 @@ pub fn reconcile(records: &mut Vec<UsageRecord>, apply: bool) -> Vec<Scope> {
             });
         }
         if first && superseded.0 > 0 {
-            scopes.push(Scope {
-                day,
-                provider,
-                model: None,
-                log_rows: 0,
-                estimated: 0,
-                bill_rows: 0,
-                billed: 0,
-                applied: false,
-                superseded_rows: superseded.0,
-                superseded: superseded.1,
-            });
+            scopes.push(Scope::set_aside(day, provider, superseded));
         }
     }
     let mut i = 0;

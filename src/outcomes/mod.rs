@@ -819,7 +819,7 @@ fn join_export(
     }
 }
 
-fn blank_pr(id: &Text, number: u64) -> Box<Pr> {
+pub(crate) fn blank_pr(id: &Text, number: u64) -> Box<Pr> {
     Box::new(Pr {
         repo: id.clone(),
         number,

@@ -7,18 +7,10 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::{
-    ExportKind, ExportOut, blank, csv_rows, is_json, json_amount, line_of, pages, parse_ts, text,
-    to_nano,
+    ExportKind, ExportOut, api_workflow, blank, csv_rows, each_typed, is_json, json_amount, opt,
+    parse_ts, text, to_nano,
 };
 use crate::ingest::record::{CostBasis, RejectReason, Text, record_id};
-
-#[derive(Deserialize)]
-struct Bucket<'a> {
-    starting_at: Option<&'a str>,
-    ending_at: Option<&'a str>,
-    #[serde(borrow, default)]
-    results: Vec<&'a RawValue>,
-}
 
 #[derive(Deserialize, Default)]
 struct CacheCreation {
@@ -71,45 +63,6 @@ struct CostItem<'a> {
     inference_geo: Option<&'a str>,
 }
 
-/// Walks every bucket's results, giving each item's raw text, line and bucket times.
-fn each_item<'a>(
-    text: &'a str,
-    out: &mut ExportOut,
-    mut f: impl FnMut(&mut ExportOut, &'a RawValue, u64, i64, Option<i64>),
-) -> anyhow::Result<()> {
-    let buckets = pages(text).map_err(|e| anyhow::anyhow!("not a report: {e}"))?;
-    for b in buckets {
-        let line = line_of(text, b.get());
-        let bucket: Bucket = match serde_json::from_str(b.get()) {
-            Ok(x) => x,
-            Err(e) => {
-                out.rows += 1;
-                out.reject(line, RejectReason::InvalidJson, format!("bucket: {e}"));
-                continue;
-            }
-        };
-        let start = bucket.starting_at.and_then(parse_ts);
-        let end = bucket.ending_at.and_then(parse_ts);
-        for item in bucket.results {
-            out.rows += 1;
-            let line = line_of(text, item.get());
-            match start {
-                Some(s) => f(out, item, line, s, end),
-                None => out.reject(
-                    line,
-                    RejectReason::MissingTimestamp,
-                    "the bucket has no valid starting_at",
-                ),
-            }
-        }
-    }
-    Ok(())
-}
-
-fn opt(s: Option<&str>) -> &str {
-    s.unwrap_or("")
-}
-
 /// The messages usage report (API JSON or the Console's usage CSV).
 pub fn usage(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
     if !is_json(text_in) {
@@ -118,11 +71,7 @@ pub fn usage(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
     let mut out = ExportOut::default();
     let provider = Text::from("anthropic");
     let workflow = Text::from("anthropic-api");
-    each_item(text_in, &mut out, |out, raw, line, start, end| {
-        let it: UsageItem = match serde_json::from_str(raw.get()) {
-            Ok(x) => x,
-            Err(e) => return out.reject(line, RejectReason::InvalidJson, e.to_string()),
-        };
+    each_typed(text_in, &mut out, |out, it: UsageItem, line, start, end| {
         let Some(model) = text(it.model) else {
             return out.reject(
                 line,
@@ -167,10 +116,7 @@ pub fn usage(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
         r.batch = it.service_tier == Some("batch");
         r.fast = it.speed == Some("fast");
         r.context_known = it.context_window.map(|c| c.starts_with("200k"));
-        r.workflow = Some(match &r.api_key_id {
-            Some(k) => Text::from(format!("api:{k}")),
-            None => workflow.clone(),
-        });
+        r.workflow = Some(api_workflow(r.api_key_id.as_ref(), &workflow));
         out.records.push(r);
     })?;
     Ok(out)
@@ -184,11 +130,7 @@ pub fn cost(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
     let mut out = ExportOut::default();
     let provider = Text::from("anthropic");
     let workflow = Text::from("anthropic-api");
-    each_item(text_in, &mut out, |out, raw, line, start, end| {
-        let it: CostItem = match serde_json::from_str(raw.get()) {
-            Ok(x) => x,
-            Err(e) => return out.reject(line, RejectReason::InvalidJson, e.to_string()),
-        };
+    each_typed(text_in, &mut out, |out, it: CostItem, line, start, end| {
         let currency = it.currency.unwrap_or("USD");
         if !currency.eq_ignore_ascii_case("USD") {
             return out.reject(
@@ -337,12 +279,11 @@ fn console_usage(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
         r.provider = provider.clone();
         r.model_raw = model.clone();
         r.model = model;
-        let key_name = row.text(h.col(&["api_key"]));
-        r.workflow = Some(match &key_name {
-            Some(k) => Text::from(format!("api:{k}")),
-            None => Text::from("anthropic-api"),
-        });
-        r.api_key_id = key_name;
+        r.api_key_id = row.text(h.col(&["api_key"]));
+        r.workflow = Some(api_workflow(
+            r.api_key_id.as_ref(),
+            &Text::from("anthropic-api"),
+        ));
         r.workspace = row.text(h.col(&["workspace"]));
         r.batch = row
             .get(h.col(&["usage_type"]))

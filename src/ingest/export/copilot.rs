@@ -6,7 +6,7 @@
 //! beyond the quota are estimated at GitHub's $0.04 per premium request, the rest at $0.
 
 use super::{ExportKind, ExportOut, blank, csv_rows, parse_ts};
-use crate::ingest::record::{CostBasis, RejectReason, Text, record_id};
+use crate::ingest::record::{CostBasis, RejectReason, Text};
 use crate::money;
 
 /// GitHub's price of a premium request beyond the plan's allowance (nano-USD).
@@ -24,7 +24,7 @@ pub fn read(text: &str, file: u32) -> anyhow::Result<ExportOut> {
     let mut out = ExportOut::default();
     let provider = Text::from("github");
     let workflow = Text::from("copilot");
-    let mut seen: std::collections::HashMap<u128, u64> = Default::default();
+    let mut ids = super::Occurrences::default();
     csv_rows(text, &mut out, &[], |out, h, row| {
         let line = row.line;
         let legacy = h.col(&["Requests Used"]).is_some();
@@ -89,10 +89,7 @@ pub fn read(text: &str, file: u32) -> anyhow::Result<ExportOut> {
             r.requests = u64::try_from(q).unwrap_or(0);
             r.ts_end = Some(ts + 86_400_000_000);
         }
-        let key = record_id(&row.rec.iter().collect::<Vec<_>>());
-        let n = seen.entry(key).or_insert(0);
-        r.record_id = record_id(&["copilot", &format!("{key:032x}"), &n.to_string()]);
-        *n += 1;
+        r.record_id = ids.id("copilot", row);
         r.ts = ts;
         r.provider = provider.clone();
         r.model_raw = model.clone();

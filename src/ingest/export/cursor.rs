@@ -5,14 +5,14 @@
 //! (then costper prices the tokens).
 
 use super::{ExportKind, ExportOut, blank, csv_rows, parse_ts};
-use crate::ingest::record::{CostBasis, RejectReason, Text, record_id};
+use crate::ingest::record::{CostBasis, RejectReason, Text};
 use crate::money;
 
 pub fn read(text: &str, file: u32) -> anyhow::Result<ExportOut> {
     let mut out = ExportOut::default();
     let provider = Text::from("cursor");
     let workflow = Text::from("cursor");
-    let mut seen: std::collections::HashMap<u128, u64> = Default::default();
+    let mut ids = super::Occurrences::default();
     let mut cols = None;
     csv_rows(text, &mut out, &[], |out, h, row| {
         let c = cols.get_or_insert_with(|| {
@@ -86,10 +86,7 @@ pub fn read(text: &str, file: u32) -> anyhow::Result<ExportOut> {
         r.tokens.cache_write_5m = with.saturating_sub(without);
         r.tokens.cache_read = cache_read;
         r.tokens.output = out_tokens;
-        let key = record_id(&row.rec.iter().collect::<Vec<_>>());
-        let n = seen.entry(key).or_insert(0);
-        r.record_id = record_id(&["cursor", &format!("{key:032x}"), &n.to_string()]);
-        *n += 1;
+        r.record_id = ids.id("cursor", row);
         r.ts = ts;
         r.provider = provider.clone();
         r.model_raw = m.clone();

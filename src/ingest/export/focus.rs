@@ -8,7 +8,7 @@
 //! `key:value` tags, so `workflow`, `repo` and `pr` tags work as for any other source.
 
 use super::{ExportKind, ExportOut, FocusScope, blank, csv_rows, parse_ts};
-use crate::ingest::record::{CostBasis, RejectReason, Text, record_id};
+use crate::ingest::record::{CostBasis, RejectReason, Text};
 use crate::money;
 
 /// AI services that some exports file under another `ServiceCategory`.
@@ -49,7 +49,7 @@ fn tags_of(json: &str) -> Option<String> {
 
 pub fn read(text_in: &str, file: u32, scope: FocusScope) -> anyhow::Result<ExportOut> {
     let mut out = ExportOut::default();
-    let mut seen: std::collections::HashMap<u128, u64> = std::collections::HashMap::new();
+    let mut ids = super::Occurrences::default();
     let required = ["BilledCost", "ChargePeriodStart", "BillingCurrency"];
     csv_rows(text_in, &mut out, &required, |out, h, row| {
         let line = row.line;
@@ -102,14 +102,9 @@ pub fn read(text_in: &str, file: u32, scope: FocusScope) -> anyhow::Result<Expor
                 );
             }
         };
-        // the row itself is its key; identical rows within one file stay distinct
-        let row_key = record_id(&row.rec.iter().collect::<Vec<_>>());
-        let n = seen.entry(row_key).or_insert(0);
-        let occurrence = *n;
-        *n += 1;
         let service_name = service.unwrap_or_else(|| Text::from("(no service)"));
         let mut r = blank(ExportKind::Focus, file, line);
-        r.record_id = record_id(&["focus", &format!("{row_key:032x}"), &occurrence.to_string()]);
+        r.record_id = ids.id("focus", row);
         r.ts = ts;
         r.ts_end = Some(
             row.get(h.col(&["ChargePeriodEnd"]))

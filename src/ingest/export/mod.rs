@@ -23,7 +23,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use serde_json::value::RawValue;
 
-use super::record::{Origin, RejectReason, SourceKind, Text, UsageRecord};
+use super::record::{Origin, RejectReason, SourceKind, Text, UsageRecord, record_id};
 use crate::money;
 use crate::pricing::Tokens;
 
@@ -479,6 +479,108 @@ pub fn text(s: Option<&str>) -> Option<Text> {
     s.map(str::trim)
         .filter(|s| !s.is_empty() && !s.eq_ignore_ascii_case("null"))
         .map(Text::from)
+}
+
+/// A time bucket of an Admin API report: Anthropic's RFC 3339 `starting_at`/`ending_at`
+/// or OpenAI's Unix-second `start_time`/`end_time`, and its result items.
+#[derive(serde::Deserialize)]
+struct Bucket<'a> {
+    starting_at: Option<&'a str>,
+    ending_at: Option<&'a str>,
+    start_time: Option<i64>,
+    end_time: Option<i64>,
+    #[serde(borrow, default)]
+    results: Vec<&'a RawValue>,
+}
+
+/// Walks every bucket's result items, giving each item's raw JSON, its line and the bucket's
+/// start and end (microseconds); a bucket without a start rejects its items.
+pub fn each_item<'a>(
+    text: &'a str,
+    out: &mut ExportOut,
+    mut f: impl FnMut(&mut ExportOut, &'a RawValue, u64, i64, Option<i64>),
+) -> anyhow::Result<()> {
+    let buckets = pages(text).map_err(|e| anyhow::anyhow!("not a report: {e}"))?;
+    for b in buckets {
+        let bucket: Bucket = match serde_json::from_str(b.get()) {
+            Ok(x) => x,
+            Err(e) => {
+                out.rows += 1;
+                out.reject(
+                    line_of(text, b.get()),
+                    RejectReason::InvalidJson,
+                    format!("bucket: {e}"),
+                );
+                continue;
+            }
+        };
+        let start = bucket
+            .starting_at
+            .and_then(parse_ts)
+            .or(bucket.start_time.map(|t| t * 1_000_000));
+        let end = bucket
+            .ending_at
+            .and_then(parse_ts)
+            .or(bucket.end_time.map(|t| t * 1_000_000));
+        for item in bucket.results {
+            out.rows += 1;
+            let line = line_of(text, item.get());
+            match start {
+                Some(s) => f(out, item, line, s, end),
+                None => out.reject(
+                    line,
+                    RejectReason::MissingTimestamp,
+                    "the bucket has no valid start (starting_at / start_time)",
+                ),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// [`each_item`] with each item deserialized as `T` (an item that is not is rejected).
+pub fn each_typed<'a, T: serde::Deserialize<'a>>(
+    text: &'a str,
+    out: &mut ExportOut,
+    mut f: impl FnMut(&mut ExportOut, T, u64, i64, Option<i64>),
+) -> anyhow::Result<()> {
+    each_item(
+        text,
+        out,
+        |out, raw, line, start, end| match serde_json::from_str::<T>(raw.get()) {
+            Ok(it) => f(out, it, line, start, end),
+            Err(e) => out.reject(line, RejectReason::InvalidJson, e.to_string()),
+        },
+    )
+}
+
+/// An optional key part.
+pub fn opt(s: Option<&str>) -> &str {
+    s.unwrap_or("")
+}
+
+/// The default workflow of an API export row: `api:<key>` when the key is known.
+pub fn api_workflow(key: Option<&Text>, default: &Text) -> Text {
+    match key {
+        Some(k) => Text::from(format!("api:{k}")),
+        None => default.clone(),
+    }
+}
+
+/// Record ids for exports whose rows have no natural key but their content: the row's text
+/// and how often the same text occurred before in this file (two identical rows in one
+/// file are two charges; the same row in a re-export is the same charge).
+#[derive(Default)]
+pub struct Occurrences(std::collections::HashMap<u128, u64>);
+
+impl Occurrences {
+    pub fn id(&mut self, kind: &str, row: &Row) -> u128 {
+        let key = record_id(&row.rec.iter().collect::<Vec<_>>());
+        let n = self.0.entry(key).or_insert(0);
+        let id = record_id(&[kind, &format!("{key:032x}"), &n.to_string()]);
+        *n += 1;
+        id
+    }
 }
 
 /// The API's paged envelope: `{data: [bucket…]}`, a list of pages, or one bucket list.

@@ -7,17 +7,10 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::{
-    ExportKind, ExportOut, blank, csv_rows, is_json, json_amount, line_of, pages, text, to_nano,
+    ExportKind, ExportOut, api_workflow, blank, csv_rows, each_typed, is_json, json_amount, opt,
+    text, to_nano,
 };
 use crate::ingest::record::{CostBasis, RejectReason, Text, record_id};
-
-#[derive(Deserialize)]
-struct Bucket<'a> {
-    start_time: Option<i64>,
-    end_time: Option<i64>,
-    #[serde(borrow, default)]
-    results: Vec<&'a RawValue>,
-}
 
 #[derive(Deserialize)]
 struct UsageItem<'a> {
@@ -55,51 +48,6 @@ struct CostItem<'a> {
     api_key_id: Option<&'a str>,
 }
 
-fn each_item<'a>(
-    text: &'a str,
-    out: &mut ExportOut,
-    mut f: impl FnMut(&mut ExportOut, &'a RawValue, u64, i64, Option<i64>),
-) -> anyhow::Result<()> {
-    let buckets = pages(text).map_err(|e| anyhow::anyhow!("not an export: {e}"))?;
-    for b in buckets {
-        let bucket: Bucket = match serde_json::from_str(b.get()) {
-            Ok(x) => x,
-            Err(e) => {
-                out.rows += 1;
-                out.reject(
-                    line_of(text, b.get()),
-                    RejectReason::InvalidJson,
-                    e.to_string(),
-                );
-                continue;
-            }
-        };
-        for item in bucket.results {
-            out.rows += 1;
-            let line = line_of(text, item.get());
-            match bucket.start_time {
-                Some(s) => f(
-                    out,
-                    item,
-                    line,
-                    s * 1_000_000,
-                    bucket.end_time.map(|e| e * 1_000_000),
-                ),
-                None => out.reject(
-                    line,
-                    RejectReason::MissingTimestamp,
-                    "the bucket has no start_time",
-                ),
-            }
-        }
-    }
-    Ok(())
-}
-
-fn opt(s: Option<&str>) -> &str {
-    s.unwrap_or("")
-}
-
 /// `organization/usage/completions` (API JSON or the dashboard's CSV).
 pub fn usage(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
     if !is_json(text_in) {
@@ -108,11 +56,7 @@ pub fn usage(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
     let mut out = ExportOut::default();
     let provider = Text::from("openai");
     let workflow = Text::from("openai-api");
-    each_item(text_in, &mut out, |out, raw, line, start, end| {
-        let it: UsageItem = match serde_json::from_str(raw.get()) {
-            Ok(x) => x,
-            Err(e) => return out.reject(line, RejectReason::InvalidJson, e.to_string()),
-        };
+    each_typed(text_in, &mut out, |out, it: UsageItem, line, start, end| {
         let Some(model) = text(it.model) else {
             return out.reject(
                 line,
@@ -155,10 +99,7 @@ pub fn usage(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
         r.actor = text(it.user_id);
         r.api_key_id = text(it.api_key_id);
         r.batch = batch;
-        r.workflow = Some(match &r.api_key_id {
-            Some(k) => Text::from(format!("api:{k}")),
-            None => workflow.clone(),
-        });
+        r.workflow = Some(api_workflow(r.api_key_id.as_ref(), &workflow));
         out.records.push(r);
     })?;
     Ok(out)
@@ -172,11 +113,7 @@ pub fn costs(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
     let mut out = ExportOut::default();
     let provider = Text::from("openai");
     let workflow = Text::from("openai-api");
-    each_item(text_in, &mut out, |out, raw, line, start, end| {
-        let it: CostItem = match serde_json::from_str(raw.get()) {
-            Ok(x) => x,
-            Err(e) => return out.reject(line, RejectReason::InvalidJson, e.to_string()),
-        };
+    each_typed(text_in, &mut out, |out, it: CostItem, line, start, end| {
         let Some(amount) = it.amount else {
             return out.reject(line, RejectReason::MissingField, "no amount");
         };
@@ -371,10 +308,10 @@ fn usage_csv(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
         r.actor = row.text(h.col(&["user_id"]));
         r.api_key_id = row.text(h.col(&["api_key_id"]));
         r.batch = batch;
-        r.workflow = Some(match &r.api_key_id {
-            Some(k) => Text::from(format!("api:{k}")),
-            None => Text::from("openai-api"),
-        });
+        r.workflow = Some(api_workflow(
+            r.api_key_id.as_ref(),
+            &Text::from("openai-api"),
+        ));
         out.records.push(r);
     })
 }
