@@ -441,6 +441,7 @@ pub fn load(opts: &LoadOptions, prices: &PriceTable) -> Result<Ingested> {
             }
             per_file.push(t);
         }
+        drop_telemetry_overlap(&mut records, &mut per_file);
         lap(&mut out, "exports");
     }
     // every file, exports included
@@ -536,6 +537,45 @@ pub fn load(opts: &LoadOptions, prices: &PriceTable) -> Result<Ingested> {
     out.records = records;
     out.file_root = file_root;
     Ok(out)
+}
+
+/// Telemetry describes calls a transcript may already hold: an OpenTelemetry `api_request`
+/// event whose request id a Claude Code transcript has, and a metric record of a session
+/// with call-level detail (a transcript or events), count as duplicates.
+fn drop_telemetry_overlap(records: &mut Vec<UsageRecord>, per_file: &mut [FileTally]) {
+    let otel = SourceKind::Export(export::ExportKind::Otel);
+    if !records.iter().any(|r| r.source == otel) {
+        return;
+    }
+    let mut requests: foldhash::HashSet<Text> = Default::default();
+    let mut detailed: foldhash::HashSet<Text> = Default::default();
+    for r in records.iter() {
+        let call_level =
+            r.source == SourceKind::ClaudeCode || (r.source == otel && r.ts_end.is_none());
+        if r.source == SourceKind::ClaudeCode
+            && let Some(q) = &r.request_id
+        {
+            requests.insert(q.clone());
+        }
+        if call_level && let Some(sess) = &r.session_id {
+            detailed.insert(sess.clone());
+        }
+    }
+    records.retain(|r| {
+        if r.source != otel {
+            return true;
+        }
+        let dup = match r.ts_end {
+            None => r.request_id.as_ref().is_some_and(|q| requests.contains(q)),
+            Some(_) => r.session_id.as_ref().is_some_and(|s| detailed.contains(s)),
+        };
+        if dup {
+            let t = &mut per_file[r.origin.file as usize];
+            t.accepted -= 1;
+            t.duplicates += 1;
+        }
+        !dup
+    });
 }
 
 #[derive(Debug, Default, Clone, Copy)]

@@ -108,7 +108,7 @@ pub fn reconcile(records: &mut Vec<UsageRecord>, apply: bool) -> Vec<Scope> {
             .entry((day_of(r.ts), r.provider.clone()))
             .or_default();
         // detail rows (agent logs, per-request gateway rows) are scaled; aggregates are bills
-        if r.source.is_log() || r.ts_end.is_none() {
+        if r.source.is_agent_side() || r.ts_end.is_none() {
             g.logs.push(i);
         } else if r.cost_basis == Some(CostBasis::Billed) {
             g.bills.push(i);

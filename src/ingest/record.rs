@@ -42,6 +42,12 @@ impl SourceKind {
     pub fn is_log(self) -> bool {
         matches!(self, SourceKind::ClaudeCode | SourceKind::Codex)
     }
+
+    /// What the agents themselves report (logs, telemetry) rather than what a provider
+    /// bills: never a reference that other rows are scaled to.
+    pub fn is_agent_side(self) -> bool {
+        self.is_log() || self == SourceKind::Export(super::export::ExportKind::Otel)
+    }
 }
 
 /// Provenance: file (index into the run's file table) and 1-based line.

@@ -278,3 +278,51 @@ fn every_kind_is_detected() {
     assert_eq!(cost("g-cursor.csv"), 250_000_000);
     assert_eq!(cost("h-copilot.csv"), 120_000_000);
 }
+
+/// OpenTelemetry beside transcripts: an `api_request` event the transcript already has (same
+/// request id) and the metrics of a session with a transcript are duplicates; an event of a
+/// call the transcripts lack (a CI run) is new.
+#[test]
+fn telemetry_never_counts_a_transcript_call_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let event = |req: &str, session: &str, cost: &str| {
+        format!(
+            r#"{{"resourceLogs":[{{"resource":{{"attributes":[]}},"scopeLogs":[{{"logRecords":[{{"timeUnixNano":"1790812800000000000","body":{{"stringValue":"claude_code.api_request"}},"attributes":[{{"key":"event.name","value":{{"stringValue":"api_request"}}}},{{"key":"session.id","value":{{"stringValue":"{session}"}}}},{{"key":"model","value":{{"stringValue":"claude-sonnet-4-5"}}}},{{"key":"cost_usd","value":{{"doubleValue":{cost}}}}},{{"key":"input_tokens","value":{{"intValue":"10"}}}},{{"key":"request_id","value":{{"stringValue":"{req}"}}}}]}}]}}]}}]}}"#
+        )
+    };
+    let metric = r#"{"resourceMetrics":[{"resource":{"attributes":[]},"scopeMetrics":[{"metrics":[{"name":"claude_code.cost.usage","sum":{"aggregationTemporality":1,"dataPoints":[{"startTimeUnixNano":"1790812800000000000","timeUnixNano":"1790812860000000000","asDouble":9.5,"attributes":[{"key":"session.id","value":{"stringValue":"11111111-1111-4111-8111-111111111111"}},{"key":"model","value":{"stringValue":"claude-sonnet-4-5"}}]}]}}]}]}]}"#;
+    let text = [
+        event("req_01A", "11111111-1111-4111-8111-111111111111", "0.5"),
+        event("req_ci_1", "ci-session", "0.25"),
+        metric.to_string(),
+    ]
+    .join("\n");
+    let otel = write(dir.path(), "otel.jsonl", &text);
+    let j = run(&[
+        "sources",
+        "--claude",
+        "fixtures/claude",
+        "--export",
+        &otel,
+        "--format",
+        "json",
+    ])
+    .ok()
+    .json();
+    let o = row(&j, "format", "otel");
+    assert_eq!(o["rows"], 3);
+    assert_eq!(
+        (o["accepted"].as_i64(), o["duplicates"].as_i64()),
+        (Some(1), Some(2))
+    );
+    assert_eq!(nano(&o["cost_usd"]), 250_000_000);
+    // alone, both events count; the metric still duplicates its session's event
+    let j = run(&["sources", "--export", &otel, "--format", "json"])
+        .ok()
+        .json();
+    assert_eq!(
+        (j[0]["accepted"].as_i64(), j[0]["duplicates"].as_i64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(nano(&j[0]["cost_usd"]), 750_000_000);
+}

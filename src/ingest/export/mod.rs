@@ -17,6 +17,7 @@ pub mod cursor;
 pub mod focus;
 pub mod litellm;
 pub mod openai;
+pub mod otel;
 
 use std::path::PathBuf;
 
@@ -46,6 +47,8 @@ pub enum ExportKind {
     Cursor,
     /// GitHub Copilot premium request / metered usage report CSV.
     Copilot,
+    /// OpenTelemetry OTLP/JSON: Claude Code events and metrics, GenAI spans.
+    Otel,
 }
 
 impl ExportKind {
@@ -58,6 +61,7 @@ impl ExportKind {
         ExportKind::Focus,
         ExportKind::Cursor,
         ExportKind::Copilot,
+        ExportKind::Otel,
     ];
 
     /// The name used in `--export kind:FILE`, the `source` column and `costper sources`.
@@ -71,6 +75,7 @@ impl ExportKind {
             ExportKind::Focus => "focus",
             ExportKind::Cursor => "cursor",
             ExportKind::Copilot => "copilot",
+            ExportKind::Otel => "otel",
         }
     }
 
@@ -84,6 +89,7 @@ impl ExportKind {
             ExportKind::Focus => "FOCUS billing export",
             ExportKind::Cursor => "Cursor usage events",
             ExportKind::Copilot => "GitHub Copilot usage report",
+            ExportKind::Otel => "OpenTelemetry export",
         }
     }
 
@@ -202,6 +208,9 @@ pub fn detect(head: &[u8]) -> Option<ExportKind> {
         }
         if has("\"spend\"") && (has("\"request_id\"") || has("\"call_type\"")) {
             return Some(ExportKind::Litellm);
+        }
+        if has("\"resourceLogs\"") || has("\"resourceMetrics\"") || has("\"resourceSpans\"") {
+            return Some(ExportKind::Otel);
         }
         return None;
     }
@@ -382,6 +391,7 @@ pub fn read(spec: &ExportSpec, file: u32, scope: FocusScope) -> Result<(ExportKi
         ExportKind::Focus => focus::read(text, file, scope),
         ExportKind::Cursor => cursor::read(text, file),
         ExportKind::Copilot => copilot::read(text, file),
+        ExportKind::Otel => otel::read(text, file),
     }
     .with_context(|| format!("{} ({})", path.display(), kind.label()))?;
     Ok((kind, out))
