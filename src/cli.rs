@@ -92,7 +92,7 @@ pub struct GlobalArgs {
     /// A provider billing or usage export (format detected from its header or JSON;
     /// `KIND:FILE` forces one; `*` in the file name matches several; repeatable). Kinds:
     /// anthropic_usage, anthropic_cost, openai_usage, openai_costs, litellm, focus, cursor,
-    /// copilot, otel.
+    /// copilot, otel, claude_result, claude_code_analytics.
     #[arg(long, global = true, value_name = "FILE")]
     pub export: Vec<PathBuf>,
     /// Which rows of FOCUS exports to read: `ai` (AI services) or `all` (the whole bill).

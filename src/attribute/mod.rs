@@ -196,7 +196,11 @@ fn resolve_repos(usage: &DataFrame, repos: &[RepoSpec]) -> PolarsResult<DataFram
             .get(i)
             .filter(|c| !c.is_empty())
             .and_then(|u| repo_of_remote(u, repos));
-        let repo = by_tag.or_else(|| by_cwd.or(by_remote).map(|i| repos[i].id.clone()));
+        let repo = by_tag
+            .or_else(|| by_cwd.or(by_remote).map(|i| repos[i].id.clone()))
+            // a PR tag without a repository (a CI result, a gateway row) names a PR of the
+            // only repository there is
+            .or_else(|| (tag_pr.is_some() && repos.len() == 1).then(|| repos[0].id.clone()));
         pr_col.push(if repo.is_some() { tag_pr } else { None });
         repo_col.push(repo);
     }

@@ -46,7 +46,12 @@ impl SourceKind {
     /// What the agents themselves report (logs, telemetry) rather than what a provider
     /// bills: never a reference that other rows are scaled to.
     pub fn is_agent_side(self) -> bool {
-        self.is_log() || self == SourceKind::Export(super::export::ExportKind::Otel)
+        use super::export::ExportKind;
+        self.is_log()
+            || matches!(
+                self,
+                SourceKind::Export(ExportKind::Otel | ExportKind::ClaudeResult)
+            )
     }
 }
 

@@ -243,6 +243,26 @@ fn every_kind_is_detected() {
             r#"[{"request_id":"r1","call_type":"acompletion","spend":0.01,"startTime":"2026-10-01T00:00:00Z","model":"gpt-5","prompt_tokens":1,"completion_tokens":1}]"#,
             "litellm",
         ),
+        (
+            "j-result.json",
+            r#"{"type":"result","session_id":"s","total_cost_usd":0.2,"modelUsage":{"claude-sonnet-4-5":{"inputTokens":1,"outputTokens":1,"costUSD":0.2}}}"#,
+            "claude_result",
+        ),
+        (
+            "k-analytics.json",
+            r#"{"data":[{"date":"2026-10-01T00:00:00Z","actor":{"type":"user_actor","email_address":"a@b"},"model_breakdown":[{"model":"claude-sonnet-4-5","tokens":{"input":1},"estimated_cost":{"currency":"USD","amount":5}}]}]}"#,
+            "claude_code_analytics",
+        ),
+        (
+            "l-cursor-api.json",
+            r#"{"usageEvents":[{"timestamp":"1790503200000","model":"gpt-5","tokenUsage":{"inputTokens":1,"totalCents":2}}]}"#,
+            "cursor",
+        ),
+        (
+            "m-otel.jsonl",
+            r#"{"resourceSpans":[{"resource":{"attributes":[]},"scopeSpans":[{"spans":[{"traceId":"a","spanId":"b","startTimeUnixNano":"1790812800000000000","attributes":[{"key":"gen_ai.request.model","value":{"stringValue":"gpt-5"}},{"key":"gen_ai.usage.input_tokens","value":{"intValue":"1000000"}}]}]}]}]}"#,
+            "otel",
+        ),
     ];
     for (name, text, _) in &files {
         write(d, name, text);
@@ -277,6 +297,40 @@ fn every_kind_is_detected() {
     assert_eq!(cost("b-usage.json"), 3_000_000_000);
     assert_eq!(cost("g-cursor.csv"), 250_000_000);
     assert_eq!(cost("h-copilot.csv"), 120_000_000);
+    assert_eq!(cost("k-analytics.json"), 50_000_000); // 5 cents
+    assert_eq!(cost("l-cursor-api.json"), 20_000_000); // 2 cents
+}
+
+/// A headless CI run saved as `pr-2/result.json` is booked to PR #2 of the only configured
+/// repository by the explicit signal.
+#[test]
+fn headless_results_in_pr_directories_attribute_explicitly() {
+    let a = app();
+    let dir = a._dir.path().join("ci").join("pr-2");
+    std::fs::create_dir_all(&dir).unwrap();
+    let result = write(
+        &dir,
+        "result.json",
+        r#"{"type":"result","subtype":"success","is_error":false,"result":"PRIVATE-RESULT","session_id":"ci-1","total_cost_usd":0.2,"modelUsage":{"claude-sonnet-4-5":{"inputTokens":10,"outputTokens":10,"costUSD":0.2}}}"#,
+    );
+    let r = with_exports(&a, &[&result], &["--format", "json"]).ok();
+    assert!(!r.stdout.contains("PRIVATE-RESULT"));
+    let j = r.json();
+    assert_eq!(nano(&j["summary"]["explicit_cost_usd"]), 200_000_000);
+    let p2 = j["prs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["number"] == 2)
+        .unwrap();
+    assert_eq!(nano(&p2["cost_usd"]), CODEX_CALL + 200_000_000);
+    assert!(
+        p2["signals"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("explicit")),
+        "{p2:#}"
+    );
 }
 
 /// OpenTelemetry beside transcripts: an `api_request` event the transcript already has (same

@@ -182,6 +182,147 @@ pub fn cost(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
     Ok(out)
 }
 
+#[derive(Deserialize)]
+struct Actor<'a> {
+    #[serde(rename = "type")]
+    kind: Option<&'a str>,
+    email_address: Option<&'a str>,
+    api_key_name: Option<&'a str>,
+}
+
+#[derive(Deserialize, Default)]
+struct AnalyticsTokens {
+    #[serde(default)]
+    input: u64,
+    #[serde(default)]
+    output: u64,
+    #[serde(default)]
+    cache_read: u64,
+    #[serde(default)]
+    cache_creation: u64,
+}
+
+#[derive(Deserialize)]
+struct EstimatedCost<'a> {
+    currency: Option<&'a str>,
+    #[serde(borrow)]
+    amount: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct ModelBreakdown<'a> {
+    model: Option<&'a str>,
+    #[serde(default)]
+    tokens: AnalyticsTokens,
+    #[serde(borrow)]
+    estimated_cost: Option<EstimatedCost<'a>>,
+}
+
+#[derive(Deserialize)]
+struct AnalyticsRecord<'a> {
+    date: Option<&'a str>,
+    #[serde(borrow)]
+    actor: Option<Actor<'a>>,
+    terminal_type: Option<&'a str>,
+    customer_type: Option<&'a str>,
+    #[serde(borrow, default)]
+    model_breakdown: Vec<ModelBreakdown<'a>>,
+}
+
+/// The Claude Code Analytics API (`usage_report/claude_code`): one record per actor, day
+/// and model, with Anthropic's estimate (`estimated_cost.amount`, **cents**) — an estimate,
+/// reconciled like token exports (a bill of the same day wins).
+pub fn analytics(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
+    let mut out = ExportOut::default();
+    let provider = Text::from("anthropic");
+    for raw in super::pages(text_in).map_err(|e| anyhow::anyhow!("not a report: {e}"))? {
+        let line = super::line_of(text_in, raw.get());
+        out.rows += 1;
+        let rec: AnalyticsRecord = match serde_json::from_str(raw.get()) {
+            Ok(r) => r,
+            Err(e) => {
+                out.reject(line, RejectReason::InvalidJson, e.to_string());
+                continue;
+            }
+        };
+        let Some(ts) = rec.date.and_then(parse_ts) else {
+            out.reject(line, RejectReason::MissingTimestamp, "no valid date");
+            continue;
+        };
+        let actor = rec.actor.as_ref();
+        let who = actor.and_then(|a| a.email_address.or(a.api_key_name));
+        let api = actor.is_some_and(|a| a.kind == Some("api_actor"));
+        if rec.model_breakdown.is_empty() {
+            out.ignored += 1;
+        }
+        for m in &rec.model_breakdown {
+            let Some(model) = text(m.model) else {
+                out.reject(
+                    line,
+                    RejectReason::MissingModel,
+                    "model_breakdown without a model",
+                );
+                continue;
+            };
+            let mut r = blank(ExportKind::ClaudeCodeAnalytics, file, line);
+            if let Some(c) = &m.estimated_cost {
+                let currency = c.currency.unwrap_or("USD");
+                if !currency.eq_ignore_ascii_case("USD") {
+                    out.reject(
+                        line,
+                        RejectReason::Currency,
+                        format!("estimate in {currency}: costper adds up USD only"),
+                    );
+                    continue;
+                }
+                if let Some(a) = c.amount {
+                    match json_amount(a, 7).and_then(to_nano) {
+                        Ok(v) => {
+                            r.cost = Some(v);
+                            r.cost_basis = Some(CostBasis::Estimated);
+                        }
+                        Err(e) => {
+                            out.reject(
+                                line,
+                                RejectReason::InvalidNumber,
+                                format!("estimated_cost: {e}"),
+                            );
+                            continue;
+                        }
+                    }
+                }
+            }
+            r.tokens.input = m.tokens.input;
+            r.tokens.output = m.tokens.output;
+            r.tokens.cache_read = m.tokens.cache_read;
+            r.tokens.cache_write_5m = m.tokens.cache_creation;
+            r.record_id = record_id(&[
+                "claude_code_analytics",
+                &ts.to_string(),
+                actor.and_then(|a| a.kind).unwrap_or(""),
+                who.unwrap_or(""),
+                opt(rec.terminal_type),
+                opt(rec.customer_type),
+                &model,
+            ]);
+            r.ts = ts;
+            r.ts_end = Some(ts + 86_400_000_000);
+            r.provider = provider.clone();
+            r.model_raw = model.clone();
+            r.model = model;
+            r.actor = who.map(Text::from);
+            r.entrypoint = text(rec.terminal_type);
+            r.workflow = Some(if api {
+                api_workflow(r.actor.as_ref(), &Text::from("claude-code-ci"))
+            } else {
+                Text::from("claude-code")
+            });
+            out.records.push(r);
+        }
+    }
+    Ok(out)
+}
+
 /// A Console CSV day (`usage_date_utc`): the UTC day and its end.
 fn console_day(row: &super::Row, col: Option<usize>, out: &mut ExportOut) -> Option<(i64, i64)> {
     let Some(d) = row.get(col) else {
@@ -390,6 +531,22 @@ mod tests {
                 (5, RejectReason::InvalidNumber)
             ]
         );
+    }
+
+    #[test]
+    fn analytics_estimates_are_cents_per_actor_and_model() {
+        let text = r#"{"data":[
+ {"date":"2026-10-01T00:00:00Z","actor":{"type":"user_actor","email_address":"dev1@example.com"},"customer_type":"api","terminal_type":"vscode",
+  "core_metrics":{"num_sessions":4},"model_breakdown":[{"model":"claude-sonnet-4-5-20250929","tokens":{"input":84000,"output":30500,"cache_read":2100000,"cache_creation":120000},"estimated_cost":{"currency":"USD","amount":1235}}]},
+ {"date":"2026-10-01T00:00:00Z","actor":{"type":"api_actor","api_key_name":"ci-bot"},"terminal_type":"non-interactive",
+  "model_breakdown":[{"model":"claude-haiku-4-5-20251001","tokens":{"input":50000},"estimated_cost":{"currency":"USD","amount":"17"}}]}
+],"has_more":false,"next_page":null}"#;
+        let out = analytics(text, 0).unwrap();
+        let c: Vec<i64> = out.records.iter().filter_map(|r| r.cost).collect();
+        assert_eq!(c, vec![12_350_000_000, 170_000_000]);
+        assert_eq!(out.records[0].actor.as_deref(), Some("dev1@example.com"));
+        assert_eq!(out.records[1].workflow.as_deref(), Some("api:ci-bot"));
+        assert_eq!(out.records[0].ts_end, Some(1_790_899_200_000_000));
     }
 
     #[test]

@@ -8,7 +8,126 @@ use super::{ExportKind, ExportOut, blank, csv_rows, parse_ts};
 use crate::ingest::record::{CostBasis, RejectReason, Text};
 use crate::money;
 
+#[derive(serde::Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct TokenUsage {
+    #[serde(default)]
+    input_tokens: u64,
+    #[serde(default)]
+    output_tokens: u64,
+    #[serde(default)]
+    cache_write_tokens: u64,
+    #[serde(default)]
+    cache_read_tokens: u64,
+    total_cents: Option<serde_json::Number>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Event {
+    timestamp: Option<serde_json::Value>,
+    model: Option<String>,
+    kind: Option<String>,
+    max_mode: Option<bool>,
+    token_usage: Option<TokenUsage>,
+    charged_cents: Option<serde_json::Number>,
+    user_email: Option<String>,
+    is_headless: Option<bool>,
+}
+
+/// The Admin API's `POST /teams/filtered-usage-events` pages (`usageEvents`): `timestamp`
+/// is epoch milliseconds as a string; money is `chargedCents` (after discounts), else
+/// `tokenUsage.totalCents`, in **cents**.
+fn api_events(text: &str, file: u32) -> anyhow::Result<ExportOut> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Page<'a> {
+        #[serde(borrow)]
+        usage_events: Vec<&'a serde_json::value::RawValue>,
+    }
+    let pages: Vec<Page> = match serde_json::from_str::<Page>(text) {
+        Ok(p) => vec![p],
+        Err(_) => serde_json::from_str(text)
+            .map_err(|e| anyhow::anyhow!("not filtered-usage-events pages: {e}"))?,
+    };
+    let mut out = ExportOut::default();
+    for raw in pages.into_iter().flat_map(|p| p.usage_events) {
+        out.rows += 1;
+        let line = super::line_of(text, raw.get());
+        let ev: Event = match serde_json::from_str(raw.get()) {
+            Ok(e) => e,
+            Err(e) => {
+                out.reject(line, RejectReason::InvalidJson, e.to_string());
+                continue;
+            }
+        };
+        let ms = match &ev.timestamp {
+            Some(serde_json::Value::String(s)) => s.trim().parse::<i64>().ok(),
+            Some(serde_json::Value::Number(n)) => n.as_i64(),
+            _ => None,
+        };
+        let Some(ms) = ms else {
+            out.reject(
+                line,
+                RejectReason::MissingTimestamp,
+                "no epoch-ms timestamp",
+            );
+            continue;
+        };
+        let Some(model) = ev.model.as_deref().filter(|m| !m.is_empty()) else {
+            out.reject(line, RejectReason::MissingModel, "no model");
+            continue;
+        };
+        let t = ev.token_usage.unwrap_or_default();
+        let mut r = blank(ExportKind::Cursor, file, line);
+        if let Some(c) = ev.charged_cents.as_ref().or(t.total_cents.as_ref()) {
+            match money::parse_decimal(&c.to_string(), 7) {
+                Ok(v) => {
+                    r.cost = i64::try_from(v).ok();
+                    r.cost_basis = Some(CostBasis::Billed);
+                }
+                Err(e) => {
+                    out.reject(line, RejectReason::InvalidNumber, format!("cents: {e}"));
+                    continue;
+                }
+            }
+        }
+        r.tokens.input = t.input_tokens;
+        r.tokens.output = t.output_tokens;
+        r.tokens.cache_write_5m = t.cache_write_tokens;
+        r.tokens.cache_read = t.cache_read_tokens;
+        let user = ev.user_email.clone().unwrap_or_default();
+        r.record_id = crate::ingest::record::record_id(&[
+            "cursor_api",
+            &ms.to_string(),
+            &user,
+            model,
+            ev.kind.as_deref().unwrap_or(""),
+        ]);
+        r.ts = ms * 1000;
+        r.provider = Text::from("cursor");
+        r.model_raw = Text::from(model);
+        r.model = r.model_raw.clone();
+        r.requests = 1;
+        r.actor = ev.user_email.as_deref().map(Text::from);
+        r.entrypoint = ev.kind.as_deref().map(Text::from);
+        if ev.max_mode == Some(true) {
+            r.tags = Some(Text::from("max_mode"));
+        }
+        r.workflow = Some(Text::from(if ev.is_headless == Some(true) {
+            "cursor-agent"
+        } else {
+            "cursor"
+        }));
+        out.records.push(r);
+    }
+    Ok(out)
+}
+
 pub fn read(text: &str, file: u32) -> anyhow::Result<ExportOut> {
+    if super::is_json(text) {
+        return api_events(text, file);
+    }
     let mut out = ExportOut::default();
     let provider = Text::from("cursor");
     let workflow = Text::from("cursor");
@@ -112,6 +231,18 @@ pub fn read(text: &str, file: u32) -> anyhow::Result<ExportOut> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn admin_api_events_are_cents_and_epoch_ms() {
+        let text = r#"{"totalUsageEventsCount":2,"usageEvents":[
+  {"timestamp":"1790503200000","model":"claude-4.5-sonnet-thinking","kind":"Usage-based","maxMode":false,"tokenUsage":{"inputTokens":1200,"outputTokens":2300,"cacheWriteTokens":12000,"cacheReadTokens":54000,"totalCents":21.07},"chargedCents":21.07,"userEmail":"dev1@example.com"},
+  {"timestamp":"1790503452511","model":"gpt-5","kind":"Usage-based","tokenUsage":{"inputTokens":8100,"outputTokens":640,"totalCents":1.65},"userEmail":"dev1@example.com"}]}"#;
+        let out = read(text, 0).unwrap();
+        let c: Vec<i64> = out.records.iter().filter_map(|r| r.cost).collect();
+        assert_eq!(c, vec![210_700_000, 16_500_000]);
+        assert_eq!(out.records[0].ts, 1_790_503_200_000_000);
+        assert_eq!(out.records[0].tokens.cache_write_5m, 12_000);
+    }
 
     #[test]
     fn dollar_signs_included_rows_and_cache_writes() {

@@ -12,6 +12,7 @@
 //! exported twice — a re-export, overlapping date ranges — is read once.
 
 pub mod anthropic;
+pub mod claude_result;
 pub mod copilot;
 pub mod cursor;
 pub mod focus;
@@ -49,6 +50,10 @@ pub enum ExportKind {
     Copilot,
     /// OpenTelemetry OTLP/JSON: Claude Code events and metrics, GenAI spans.
     Otel,
+    /// Claude Code headless results (`claude -p --output-format json`).
+    ClaudeResult,
+    /// Claude Code Analytics API (`usage_report/claude_code`): per actor and day.
+    ClaudeCodeAnalytics,
 }
 
 impl ExportKind {
@@ -62,6 +67,8 @@ impl ExportKind {
         ExportKind::Cursor,
         ExportKind::Copilot,
         ExportKind::Otel,
+        ExportKind::ClaudeResult,
+        ExportKind::ClaudeCodeAnalytics,
     ];
 
     /// The name used in `--export kind:FILE`, the `source` column and `costper sources`.
@@ -76,6 +83,8 @@ impl ExportKind {
             ExportKind::Cursor => "cursor",
             ExportKind::Copilot => "copilot",
             ExportKind::Otel => "otel",
+            ExportKind::ClaudeResult => "claude_result",
+            ExportKind::ClaudeCodeAnalytics => "claude_code_analytics",
         }
     }
 
@@ -90,6 +99,8 @@ impl ExportKind {
             ExportKind::Cursor => "Cursor usage events",
             ExportKind::Copilot => "GitHub Copilot usage report",
             ExportKind::Otel => "OpenTelemetry export",
+            ExportKind::ClaudeResult => "Claude Code headless results",
+            ExportKind::ClaudeCodeAnalytics => "Claude Code Analytics API report",
         }
     }
 
@@ -211,6 +222,15 @@ pub fn detect(head: &[u8]) -> Option<ExportKind> {
         }
         if has("\"resourceLogs\"") || has("\"resourceMetrics\"") || has("\"resourceSpans\"") {
             return Some(ExportKind::Otel);
+        }
+        if has("\"model_breakdown\"") {
+            return Some(ExportKind::ClaudeCodeAnalytics);
+        }
+        if has("\"total_cost_usd\"") && (has("\"modelUsage\"") || has("\"session_id\"")) {
+            return Some(ExportKind::ClaudeResult);
+        }
+        if has("\"usageEvents\"") {
+            return Some(ExportKind::Cursor);
         }
         return None;
     }
@@ -392,6 +412,8 @@ pub fn read(spec: &ExportSpec, file: u32, scope: FocusScope) -> Result<(ExportKi
         ExportKind::Cursor => cursor::read(text, file),
         ExportKind::Copilot => copilot::read(text, file),
         ExportKind::Otel => otel::read(text, file),
+        ExportKind::ClaudeResult => claude_result::read(text, file, path),
+        ExportKind::ClaudeCodeAnalytics => anthropic::analytics(text, file),
     }
     .with_context(|| format!("{} ({})", path.display(), kind.label()))?;
     Ok((kind, out))
