@@ -135,6 +135,37 @@ pub fn read(text_in: &str, file: u32, scope: FocusScope) -> anyhow::Result<Expor
     Ok(out)
 }
 
+/// A FOCUS Parquet file as CSV text for [`read`]: every column cast to text (decimals stay
+/// exact, timestamps become `YYYY-MM-DD HH:MM:SS[.f]`); a column that has no text form (a
+/// nested `Tags` map) is left empty.
+pub fn parquet_as_csv(path: &std::path::Path) -> anyhow::Result<String> {
+    use polars::prelude::*;
+    let file = std::fs::File::open(path)?;
+    let df = ParquetReader::new(file)
+        .finish()
+        .map_err(|e| anyhow::anyhow!("not a readable Parquet file: {e}"))?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(df.get_column_names().iter().map(|n| n.as_str()))?;
+    let cols: Vec<Option<Column>> = df
+        .columns()
+        .iter()
+        .map(|c| c.cast(&DataType::String).ok())
+        .collect();
+    let strs: Vec<Option<&StringChunked>> = cols
+        .iter()
+        .map(|c| c.as_ref().and_then(|c| c.str().ok()))
+        .collect();
+    let mut cells: Vec<&str> = Vec::with_capacity(strs.len());
+    for i in 0..df.height() {
+        cells.clear();
+        cells.extend(strs.iter().map(|s| s.and_then(|s| s.get(i)).unwrap_or("")));
+        w.write_record(&cells)?;
+    }
+    Ok(String::from_utf8(
+        w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?,
+    )?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,6 +205,48 @@ mod tests {
         assert_eq!(all.ignored, 0);
         assert_eq!(all.records[1].cost, Some(800)); // $0.0000008, exactly
         assert_eq!(all.records[1].ts, 1_726_696_800_000_000); // 2024-09-18 22:00 UTC
+    }
+
+    /// The same rows as Parquet (costs as decimals, times as datetimes) read like the CSV.
+    #[test]
+    fn parquet_reads_like_csv() {
+        use polars::prelude::*;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("focus.parquet");
+        let ts = Int64Chunked::from_vec(
+            "ChargePeriodStart".into(),
+            vec![1_790_866_800_000_000, 1_726_696_800_000_000],
+        )
+        .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
+        .into_column();
+        let cost = Column::new("BilledCost".into(), ["0.54702", "-1.25"])
+            .cast(&DataType::Decimal(18, 5))
+            .unwrap();
+        let mut df = DataFrame::new(
+            2,
+            vec![
+                Column::new("BillingCurrency".into(), ["USD", "USD"]),
+                ts,
+                Column::new(
+                    "ServiceCategory".into(),
+                    ["AI and Machine Learning", "AI and Machine Learning"],
+                ),
+                Column::new("ServiceName".into(), ["Amazon Bedrock", "Azure OpenAI"]),
+                Column::new("ProviderName".into(), ["AWS", "Microsoft"]),
+                cost,
+            ],
+        )
+        .unwrap();
+        ParquetWriter::new(std::fs::File::create(&path).unwrap())
+            .finish(&mut df)
+            .unwrap();
+        let text = parquet_as_csv(&path).unwrap();
+        let out = read(&text, 0, FocusScope::Ai).unwrap();
+        assert!(out.rejects.is_empty(), "{:?}\n{text}", out.rejects);
+        let c: Vec<i64> = out.records.iter().filter_map(|r| r.cost).collect();
+        assert_eq!(c, vec![547_020_000, -1_250_000_000]);
+        assert_eq!(out.records[0].ts, 1_790_866_800_000_000);
+        assert_eq!(&*out.records[1].provider, "microsoft");
     }
 
     #[test]

@@ -388,8 +388,11 @@ impl ExportOut {
 pub fn read(spec: &ExportSpec, file: u32, scope: FocusScope) -> Result<(ExportKind, ExportOut)> {
     let path = &spec.path;
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    // Parquet (FOCUS exports): read through polars into CSV text
+    let parquet = bytes.starts_with(b"PAR1");
     let kind = match spec.kind {
         Some(k) => k,
+        None if parquet => ExportKind::Focus,
         None => detect(&bytes[..bytes.len().min(1 << 16)]).with_context(|| {
             format!(
                 "{}: not an export costper recognizes (by its header or JSON keys); \
@@ -400,7 +403,20 @@ pub fn read(spec: &ExportSpec, file: u32, scope: FocusScope) -> Result<(ExportKi
             )
         })?,
     };
-    let text = String::from_utf8_lossy(&bytes);
+    let converted;
+    let text = if parquet {
+        if kind != ExportKind::Focus {
+            bail!(
+                "{}: a Parquet file; only FOCUS exports are read as Parquet",
+                path.display()
+            );
+        }
+        converted = focus::parquet_as_csv(path)
+            .with_context(|| format!("{} (FOCUS Parquet)", path.display()))?;
+        std::borrow::Cow::Borrowed(converted.as_str())
+    } else {
+        String::from_utf8_lossy(&bytes)
+    };
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let out = match kind {
         ExportKind::AnthropicUsage => anthropic::usage(text, file),
@@ -484,6 +500,7 @@ pub fn to_nano(v: i128) -> Result<i64, String> {
 /// HH:MM:SS[.f]` (FOCUS samples, UTC), `YYYY-MM-DD` (UTC midnight), or Unix seconds.
 pub fn parse_ts(s: &str) -> Option<i64> {
     let s = s.trim();
+    let s = s.strip_suffix(" UTC").unwrap_or(s);
     if s.is_empty() {
         return None;
     }
