@@ -28,6 +28,58 @@ pub struct Config {
     pub workflows: Vec<WorkflowRule>,
     /// Extra or overriding price file (as `--prices`).
     pub prices: Option<PathBuf>,
+    #[serde(default)]
+    pub focus: FocusConfig,
+}
+
+/// FOCUS export settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FocusConfig {
+    /// Rows read besides the AI services: the non-token costs around agents (sandboxes,
+    /// vector stores, CI runners), by tag, service, resource or sub-account.
+    #[serde(default)]
+    pub include: Vec<FocusRule>,
+}
+
+/// A FOCUS row matches when every given condition holds (`*` matches any text).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct FocusRule {
+    /// `ServiceName`, e.g. `AWS Lambda`.
+    pub service: Option<String>,
+    /// A `key:value` tag (keys lowercased, AWS `user:` prefixes dropped), e.g. `team:agents`.
+    pub tag: Option<String>,
+    /// `ResourceId`, e.g. `arn:aws:lambda:*:function:agent-*`.
+    pub resource: Option<String>,
+    /// `SubAccountId`.
+    pub sub_account: Option<String>,
+}
+
+impl FocusRule {
+    /// Whether a row with these fields matches.
+    pub fn matches(
+        &self,
+        service: Option<&str>,
+        tags: Option<&str>,
+        resource: Option<&str>,
+        sub_account: Option<&str>,
+    ) -> bool {
+        let field = |want: &Option<String>, have: Option<&str>| {
+            want.as_deref()
+                .is_none_or(|w| have.is_some_and(|h| wildcard(w, h)))
+        };
+        let any = self.service.is_some()
+            || self.tag.is_some()
+            || self.resource.is_some()
+            || self.sub_account.is_some();
+        any && field(&self.service, service)
+            && field(&self.resource, resource)
+            && field(&self.sub_account, sub_account)
+            && self.tag.as_deref().is_none_or(|t| {
+                tags.is_some_and(|list| list.split(',').any(|item| wildcard(t, item)))
+            })
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -227,6 +279,14 @@ impl Config {
                 ));
             }
         }
+        for (i, r) in c.focus.include.iter().enumerate() {
+            if *r == FocusRule::default() {
+                return Err(err(
+                    &format!("focus.include[{i}]"),
+                    "a rule needs at least one of service, tag, resource, sub_account".into(),
+                ));
+            }
+        }
         for (i, w) in c.workflows.iter().enumerate() {
             if w.name.trim().is_empty() {
                 return Err(err(
@@ -344,6 +404,10 @@ mod tests {
         assert!(format!("{e:#}").contains("`tz`"), "{e:#}");
         let e = Config::parse("[[workflow]]\nname = \"\"\n", p).unwrap_err();
         assert!(format!("{e:#}").contains("workflow[0].name"), "{e:#}");
+        let e = Config::parse("[[focus.include]]\n", p).unwrap_err();
+        assert!(format!("{e:#}").contains("focus.include[0]"), "{e:#}");
+        let e = Config::parse("[[focus.include]]\nservise = \"x\"\n", p).unwrap_err();
+        assert!(format!("{e:#}").contains("servise"), "{e:#}");
     }
 
     #[test]

@@ -152,6 +152,7 @@ impl Ctx {
             codex,
             exports: ingest::export::expand(&exports)?,
             focus_scope: a.focus_scope,
+            focus_rules: self.config.focus.include.clone(),
             reconcile: !a.no_reconcile,
             env: self.env.clone(),
             chunk_size: std::env::var("COSTPER_CHUNK_SIZE")

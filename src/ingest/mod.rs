@@ -36,6 +36,8 @@ pub struct LoadOptions {
     /// Provider exports (`--export`), expanded.
     pub exports: Vec<export::ExportSpec>,
     pub focus_scope: export::FocusScope,
+    /// FOCUS rows read besides AI services (config `[focus] include`).
+    pub focus_rules: Vec<crate::config::FocusRule>,
     /// Scale log estimates to the bills that cover them (else bills covered by logs are set
     /// aside and the estimates stand).
     pub reconcile: bool,
@@ -400,7 +402,9 @@ pub fn load(opts: &LoadOptions, prices: &PriceTable) -> Result<Ingested> {
             .exports
             .par_iter()
             .enumerate()
-            .map(|(i, spec)| export::read(spec, first + i as u32, opts.focus_scope))
+            .map(|(i, spec)| {
+                export::read(spec, first + i as u32, opts.focus_scope, &opts.focus_rules)
+            })
             .collect();
         let mut seen: foldhash::HashSet<u128> = Default::default();
         for (spec, r) in opts.exports.iter().zip(read) {

@@ -47,7 +47,12 @@ fn tags_of(json: &str) -> Option<String> {
     (!items.is_empty()).then(|| items.join(","))
 }
 
-pub fn read(text_in: &str, file: u32, scope: FocusScope) -> anyhow::Result<ExportOut> {
+pub fn read(
+    text_in: &str,
+    file: u32,
+    scope: FocusScope,
+    rules: &[crate::config::FocusRule],
+) -> anyhow::Result<ExportOut> {
     let mut out = ExportOut::default();
     let mut ids = super::Occurrences::default();
     let required = ["BilledCost", "ChargePeriodStart", "BillingCurrency"];
@@ -60,7 +65,18 @@ pub fn read(text_in: &str, file: u32, scope: FocusScope) -> anyhow::Result<Expor
             || service
                 .as_deref()
                 .is_some_and(|s| AI_SERVICES.contains(&s.to_ascii_lowercase().as_str()));
-        if scope == FocusScope::Ai && !is_ai {
+        let tags = row.get(h.col(&["Tags"])).and_then(tags_of);
+        let included = || {
+            rules.iter().any(|r| {
+                r.matches(
+                    service.as_deref(),
+                    tags.as_deref(),
+                    row.get(h.col(&["ResourceId"])),
+                    row.get(h.col(&["SubAccountId"])),
+                )
+            })
+        };
+        if scope == FocusScope::Ai && !is_ai && !included() {
             out.ignored += 1;
             return;
         }
@@ -123,7 +139,7 @@ pub fn read(text_in: &str, file: u32, scope: FocusScope) -> anyhow::Result<Expor
         r.workspace = row.text(h.col(&["SubAccountId"]));
         r.project = row.text(h.col(&["ResourceId"]));
         r.request_id = row.text(h.col(&["ChargeDescription"]));
-        r.tags = row.get(h.col(&["Tags"])).and_then(tags_of).map(Text::from);
+        r.tags = tags.map(Text::from);
         let tagged = r.tags.as_deref().and_then(|t| {
             t.split(',')
                 .find_map(|i| i.strip_prefix("workflow:"))
@@ -181,7 +197,7 @@ mod tests {
 
     #[test]
     fn ai_rows_credits_currencies_and_tags() {
-        let out = read(SAMPLE, 0, FocusScope::Ai).unwrap();
+        let out = read(SAMPLE, 0, FocusScope::Ai, &[]).unwrap();
         assert_eq!((out.rows, out.ignored), (6, 1));
         let costs: Vec<i64> = out.records.iter().filter_map(|r| r.cost).collect();
         assert_eq!(costs, vec![547_020_000, -1_250_000_000, 547_020_000]);
@@ -201,7 +217,7 @@ mod tests {
                 (6, RejectReason::MissingTimestamp)
             ]
         );
-        let all = read(SAMPLE, 0, FocusScope::All).unwrap();
+        let all = read(SAMPLE, 0, FocusScope::All, &[]).unwrap();
         assert_eq!(all.ignored, 0);
         assert_eq!(all.records[1].cost, Some(800)); // $0.0000008, exactly
         assert_eq!(all.records[1].ts, 1_726_696_800_000_000); // 2024-09-18 22:00 UTC
@@ -241,7 +257,7 @@ mod tests {
             .finish(&mut df)
             .unwrap();
         let text = parquet_as_csv(&path).unwrap();
-        let out = read(&text, 0, FocusScope::Ai).unwrap();
+        let out = read(&text, 0, FocusScope::Ai, &[]).unwrap();
         assert!(out.rejects.is_empty(), "{:?}\n{text}", out.rejects);
         let c: Vec<i64> = out.records.iter().filter_map(|r| r.cost).collect();
         assert_eq!(c, vec![547_020_000, -1_250_000_000]);
@@ -249,9 +265,27 @@ mod tests {
         assert_eq!(&*out.records[1].provider, "microsoft");
     }
 
+    /// Config rules add the non-token costs around agents: here the SQS row by its service.
+    #[test]
+    fn include_rules_add_rows_beside_ai_services() {
+        let rule = crate::config::FocusRule {
+            service: Some("Amazon Simple Queue*".into()),
+            ..Default::default()
+        };
+        let out = read(SAMPLE, 0, FocusScope::Ai, &[rule]).unwrap();
+        assert_eq!(out.ignored, 0);
+        assert!(out.records.iter().any(|r| r.cost == Some(800)));
+        let by_tag = crate::config::FocusRule {
+            tag: Some("team:plat*".into()),
+            ..Default::default()
+        };
+        assert!(by_tag.matches(None, Some("team:platform,workflow:x"), None, None));
+        assert!(!by_tag.matches(None, None, None, None));
+    }
+
     #[test]
     fn missing_columns_name_the_column() {
-        let e = read("a,b\n1,2\n", 0, FocusScope::Ai).unwrap_err();
+        let e = read("a,b\n1,2\n", 0, FocusScope::Ai, &[]).unwrap_err();
         assert!(e.to_string().contains("BilledCost"), "{e}");
     }
 }

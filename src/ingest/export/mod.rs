@@ -385,7 +385,12 @@ impl ExportOut {
 }
 
 /// Reads one export file.
-pub fn read(spec: &ExportSpec, file: u32, scope: FocusScope) -> Result<(ExportKind, ExportOut)> {
+pub fn read(
+    spec: &ExportSpec,
+    file: u32,
+    scope: FocusScope,
+    rules: &[crate::config::FocusRule],
+) -> Result<(ExportKind, ExportOut)> {
     let path = &spec.path;
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     // Parquet (FOCUS exports): read through polars into CSV text
@@ -424,7 +429,7 @@ pub fn read(spec: &ExportSpec, file: u32, scope: FocusScope) -> Result<(ExportKi
         ExportKind::OpenaiUsage => openai::usage(text, file),
         ExportKind::OpenaiCosts => openai::costs(text, file),
         ExportKind::Litellm => litellm::read(text, file),
-        ExportKind::Focus => focus::read(text, file, scope),
+        ExportKind::Focus => focus::read(text, file, scope, rules),
         ExportKind::Cursor => cursor::read(text, file),
         ExportKind::Copilot => copilot::read(text, file),
         ExportKind::Otel => otel::read(text, file),
