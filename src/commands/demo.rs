@@ -326,6 +326,7 @@ pub fn run(ctx: &Ctx, args: &DemoArgs) -> Result<ExitStatus> {
         codex: vec![codex],
         env: Env::default(),
         chunk_size: None,
+        reconcile: true,
         ..LoadOptions::default()
     };
     let ing = ingest::load(&opts, &prices)?;
