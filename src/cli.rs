@@ -223,11 +223,14 @@ Examples:
   costper report --by workflow --since 2026-10-01 --until 2026-10-31
   costper report --format json > report.json")]
     Report(ReportArgs),
-    /// Generate a synthetic organisation's agent logs and report on them.
+    /// Generate a synthetic organisation (repositories, PR exports, agent logs, a bill) and
+    /// run the full report on it.
     #[command(after_help = "\
 Examples:
-  costper demo
-  costper demo --keep /tmp/costper-demo    # keep the generated inputs to explore them")]
+  costper demo                             # cost per merged PR, per workflow, per model
+  costper demo --by pr
+  costper demo --format markdown
+  costper demo --keep /tmp/costper-demo    # keep the inputs: costper report --config /tmp/costper-demo/costper.toml")]
     Demo(DemoArgs),
     /// Write a commented costper.toml from what this machine shows: agent log locations,
     /// the repositories sessions worked in, their mainlines, the time zone, workflow labels.
@@ -333,6 +336,12 @@ pub struct DemoArgs {
     /// Write the demo inputs to DIR and keep them (default: a temporary directory).
     #[arg(long, value_name = "DIR")]
     pub keep: Option<PathBuf>,
+    /// One table of the report instead of all of it (as `report --by`).
+    #[arg(long, value_enum)]
+    pub by: Option<ReportView>,
+    /// As `report --top`.
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ pub struct JsonRender {
 // produced it.
 
 fn string(out: &mut dyn Write, s: &str) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, s).map_err(io::Error::other)
+    serde_json::to_writer(&mut *out, s).map_err(io::Error::from)
 }
 
 fn value(out: &mut dyn Write, v: &Value) -> io::Result<()> {

@@ -1,8 +1,9 @@
-//! `costper demo`: writes a small synthetic organisation's agent logs (deterministic: same
-//! bytes on every run) into a temporary directory and reports on them end to end. The logs
-//! have the shapes real ones have — content blocks streamed over several lines, subagent
+//! The demo organisation's agent logs (deterministic: same bytes on every run). They have
+//! the shapes real ones have — content blocks streamed over several lines, subagent
 //! transcripts, 1-hour cache writes, a `git commit` in tool output, summary and snapshot
-//! lines, a Codex session with cumulative token counts — and no prompt text at all.
+//! lines, a Codex session with cumulative token counts — and no prompt text at all. The
+//! working directories are a developer's home on another machine (`/home/dev/…`), which the
+//! demo's `costper.toml` maps to its repositories with `paths` patterns.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -10,17 +11,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use serde_json::json;
 
-use super::Ctx;
-use super::sources::sources_table;
-use super::usage::usage_table;
-use crate::ExitStatus;
-use crate::cli::DemoArgs;
-use crate::ingest::{self, Env, LoadOptions};
-use crate::report::frame::UsageDim;
-use crate::report::{Doc, Section};
-
 /// A tiny deterministic PRNG (splitmix64), so the demo needs no dependency and never varies.
-struct Rng(u64);
+pub struct Rng(pub u64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
@@ -70,6 +62,12 @@ const PROJECTS: &[Project] = &[
                 9,
                 "claude-opus-4-6",
             ),
+            (
+                "5f0c1a2e-0008-4000-8000-000000000008",
+                "feat/search-api",
+                9,
+                "claude-sonnet-4-5-20250929",
+            ),
         ],
     },
     Project {
@@ -94,6 +92,15 @@ const PROJECTS: &[Project] = &[
                 "claude-haiku-4-5-20251001",
             ),
         ],
+    },
+    Project {
+        cwd: "/home/dev/scratch",
+        sessions: &[(
+            "5f0c1a2e-0009-4000-8000-000000000009",
+            "",
+            11,
+            "claude-sonnet-4-5-20250929",
+        )],
     },
 ];
 
@@ -268,7 +275,7 @@ fn codex_session(rng: &mut Rng, dir: &Path) -> Result<()> {
     )
 }
 
-fn write_lines(path: &Path, lines: &[String]) -> Result<()> {
+pub(super) fn write_lines(path: &Path, lines: &[String]) -> Result<()> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
@@ -283,16 +290,18 @@ fn write_lines(path: &Path, lines: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Writes the demo inputs under `root`: `claude/projects/…` and `codex/sessions/…`.
-pub fn generate(root: &Path) -> Result<(PathBuf, PathBuf)> {
+/// Writes the agent logs under `root`: `claude/projects/…` and `codex/sessions/…`. `links`
+/// are the abbreviated shas the sessions that commit print (acme-api's login commit,
+/// acme-web's checkout commit).
+pub fn generate(root: &Path, links: [&str; 2]) -> Result<(PathBuf, PathBuf)> {
     let claude = root.join("claude").join("projects");
     let codex = root.join("codex").join("sessions");
     let mut rng = Rng(0xC057_0E12);
     for p in PROJECTS {
         for (i, s) in p.sessions.iter().enumerate() {
             let commit = match (p.cwd, i) {
-                ("/home/dev/acme-api", 1) => Some(("1a2b3c4", "Add login form")),
-                ("/home/dev/acme-web", 1) => Some(("9f8e7d6", "Checkout: validate cart")),
+                ("/home/dev/acme-api", 1) => Some((links[0], "Add login form")),
+                ("/home/dev/acme-web", 1) => Some((links[1], "Checkout: validate cart")),
                 _ => None,
             };
             claude_session(&mut rng, &claude, p.cwd, *s, commit)?;
@@ -300,65 +309,4 @@ pub fn generate(root: &Path) -> Result<(PathBuf, PathBuf)> {
     }
     codex_session(&mut rng, &codex)?;
     Ok((claude, codex))
-}
-
-pub fn run(ctx: &Ctx, args: &DemoArgs) -> Result<ExitStatus> {
-    let tmp;
-    let root = match &args.keep {
-        Some(dir) => dir.clone(),
-        None => {
-            tmp = tempfile::Builder::new().prefix("costper-demo-").tempdir()?;
-            tmp.path().to_path_buf()
-        }
-    };
-    let (claude, codex) = generate(&root)?;
-    if args.keep.is_some() {
-        ctx.diag.note(&format!(
-            "demo inputs written to {} (try: costper usage --claude {} --codex {})",
-            root.display(),
-            claude.display(),
-            codex.display()
-        ));
-    }
-    let prices = ctx.prices()?;
-    let opts = LoadOptions {
-        claude: vec![claude],
-        codex: vec![codex],
-        env: Env::default(),
-        chunk_size: None,
-        reconcile: true,
-        ..LoadOptions::default()
-    };
-    let ing = ingest::load(&opts, &prices)?;
-    let mut sources = sources_table(&ing);
-    // temporary paths differ per run; show them relative to the demo root
-    for row in &mut sources.rows {
-        if let crate::report::Value::Str(p) = &mut row[0] {
-            *p = Path::new(p.as_str())
-                .strip_prefix(&root)
-                .map(|r| r.display().to_string())
-                .unwrap_or_else(|_| p.clone());
-        }
-    }
-    let doc = Doc::Sections(vec![
-        (
-            "by_model".into(),
-            Section::Table(usage_table(ctx, &ing, &[UsageDim::Model])?),
-        ),
-        (
-            "by_day".into(),
-            Section::Table(usage_table(ctx, &ing, &[UsageDim::Day])?),
-        ),
-        (
-            "by_session".into(),
-            Section::Table(usage_table(
-                ctx,
-                &ing,
-                &[UsageDim::Project, UsageDim::Session],
-            )?),
-        ),
-        ("sources".into(), Section::Table(sources)),
-    ]);
-    ctx.emit(&doc)?;
-    Ok(ExitStatus::Success)
 }
