@@ -232,6 +232,24 @@ Examples:
   costper demo --format markdown
   costper demo --keep /tmp/costper-demo    # keep the inputs: costper report --config /tmp/costper-demo/costper.toml")]
     Demo(DemoArgs),
+    /// CI gate: exit 3 when spend breaks a threshold (cost per merged PR, a PR's cost, the
+    /// period budget and its forecast, an actor's monthly spend, the unattributed share,
+    /// model policies).
+    #[command(after_help = "\
+Thresholds come from the flags, else from [check] and [[policy]] in costper.toml. Every rule
+is listed with its limit, the actual value and ok/breach; each breach is also explained on
+stderr. Exit codes: 0 all rules pass, 3 a rule is breached, 1 an error.
+
+The budget period (month, week or day in --tz) is the one holding the last day of the
+report (--until, else the last call); the forecast extends the trailing 7-day burn rate to
+the period's end and says on which day the budget runs out.
+
+Examples:
+  costper check --max-cost-per-pr 25 --max-unattributed-share 30%
+  costper check --budget 2000 --period month
+  costper check --max-pr-cost 100 --format markdown >> \"$GITHUB_STEP_SUMMARY\"
+  costper check                                   # thresholds and policies from costper.toml")]
+    Check(CheckArgs),
     /// Write a commented costper.toml from what this machine shows: agent log locations,
     /// the repositories sessions worked in, their mainlines, the time zone, workflow labels.
     #[command(after_help = "\
@@ -322,6 +340,55 @@ pub struct ReportArgs {
     /// 0 = all), rows of a `--by` table (default all; the total still covers every row).
     #[arg(long, value_name = "N")]
     pub top: Option<usize>,
+}
+
+fn parse_usd_arg(s: &str) -> Result<i64, String> {
+    crate::money::parse_usd(s.trim().trim_start_matches('$'))
+        .map_err(|e| format!("{e}; write dollars, e.g. 25 or 12.50"))
+}
+
+fn parse_share(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let v = match t.strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map(|v| v / 100.0),
+        None => t.parse::<f64>(),
+    }
+    .map_err(|_| format!("`{s}` is not a share; write 0.3 or 30%"))?;
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("`{s}` is not between 0 and 100%"))
+    }
+}
+
+/// The budget's period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BudgetPeriod {
+    Month,
+    Week,
+    Day,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct CheckArgs {
+    /// Breach when the cost per merged PR (attributed ÷ merged PRs) is above USD.
+    #[arg(long, value_name = "USD", value_parser = parse_usd_arg)]
+    pub max_cost_per_pr: Option<i64>,
+    /// Breach when any PR merged in the period cost more than USD.
+    #[arg(long, value_name = "USD", value_parser = parse_usd_arg)]
+    pub max_pr_cost: Option<i64>,
+    /// Breach when the period's spend, or its forecast, is above USD.
+    #[arg(long, value_name = "USD", value_parser = parse_usd_arg)]
+    pub budget: Option<i64>,
+    /// The budget's period [default: month].
+    #[arg(long, value_enum)]
+    pub period: Option<BudgetPeriod>,
+    /// Breach when one actor spent more than USD in a calendar month.
+    #[arg(long, value_name = "USD", value_parser = parse_usd_arg)]
+    pub max_actor_cost: Option<i64>,
+    /// Breach when the unattributed share of spend is above SHARE (0.3 or 30%).
+    #[arg(long, value_name = "SHARE", value_parser = parse_share)]
+    pub max_unattributed_share: Option<f64>,
 }
 
 #[derive(Debug, Args, Clone)]

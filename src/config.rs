@@ -30,6 +30,65 @@ pub struct Config {
     pub prices: Option<PathBuf>,
     #[serde(default)]
     pub focus: FocusConfig,
+    #[serde(default)]
+    pub check: CheckConfig,
+    /// Which models each workflow (or repository, branch) may use; `check` reports the rest.
+    #[serde(default, rename = "policy")]
+    pub policies: Vec<ModelPolicy>,
+}
+
+/// `costper check` thresholds (command-line flags override them).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckConfig {
+    /// Cost per merged PR (the headline average), USD.
+    #[serde(default, deserialize_with = "usd")]
+    pub max_cost_per_pr: Option<i64>,
+    /// Cost of any single merged PR, USD.
+    #[serde(default, deserialize_with = "usd")]
+    pub max_pr_cost: Option<i64>,
+    /// Spend budget of the period, USD.
+    #[serde(default, deserialize_with = "usd")]
+    pub budget: Option<i64>,
+    /// The budget's period: `month` (default), `week` or `day`.
+    pub period: Option<String>,
+    /// Spend of any one actor in a calendar month, USD.
+    #[serde(default, deserialize_with = "usd")]
+    pub max_actor_cost: Option<i64>,
+    /// Unattributed share of spend, 0–1.
+    pub max_unattributed_share: Option<f64>,
+}
+
+/// A model policy: rows matching `workflow` / `repo` / `branch` (patterns, `*` = any
+/// text; all given must match) may only use the `allow`ed models.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelPolicy {
+    pub workflow: Option<String>,
+    pub repo: Option<String>,
+    pub branch: Option<String>,
+    pub allow: Vec<String>,
+}
+
+/// Money in a config file: a decimal string (`"25.50"`) or a number, read exactly from
+/// its text.
+fn usd<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Text(String),
+        Int(i64),
+        Float(f64),
+    }
+    let text = match Option::<Raw>::deserialize(d)? {
+        None => return Ok(None),
+        Some(Raw::Text(t)) => t,
+        Some(Raw::Int(i)) => i.to_string(),
+        Some(Raw::Float(f)) => f.to_string(),
+    };
+    crate::money::parse_usd(text.trim().trim_start_matches('$'))
+        .map(Some)
+        .map_err(serde::de::Error::custom)
 }
 
 /// FOCUS export settings.
@@ -287,6 +346,30 @@ impl Config {
                 ));
             }
         }
+        if let Some(p) = &c.check.period
+            && !matches!(p.as_str(), "month" | "week" | "day")
+        {
+            return Err(err(
+                "check.period",
+                format!("`{p}` is not a period; use month, week or day"),
+            ));
+        }
+        if let Some(s) = c.check.max_unattributed_share
+            && !(0.0..=1.0).contains(&s)
+        {
+            return Err(err(
+                "check.max_unattributed_share",
+                format!("{s} is not a share between 0 and 1"),
+            ));
+        }
+        for (i, p) in c.policies.iter().enumerate() {
+            if p.allow.is_empty() {
+                return Err(err(
+                    &format!("policy[{i}].allow"),
+                    "a policy needs the models it allows (patterns like `claude-haiku-*`)".into(),
+                ));
+            }
+        }
         for (i, w) in c.workflows.iter().enumerate() {
             if w.name.trim().is_empty() {
                 return Err(err(
@@ -404,6 +487,18 @@ mod tests {
         assert!(format!("{e:#}").contains("`tz`"), "{e:#}");
         let e = Config::parse("[[workflow]]\nname = \"\"\n", p).unwrap_err();
         assert!(format!("{e:#}").contains("workflow[0].name"), "{e:#}");
+        let e = Config::parse("[check]\nperiod = \"year\"\n", p).unwrap_err();
+        assert!(format!("{e:#}").contains("check.period"), "{e:#}");
+        let e = Config::parse("[check]\nbudget = \"lots\"\n", p).unwrap_err();
+        assert!(format!("{e:#}").contains("budget"), "{e:#}");
+        let c = Config::parse(
+            "[check]\nbudget = \"1000.50\"\nmax_pr_cost = 25\nmax_cost_per_pr = 2.5\n",
+            p,
+        )
+        .unwrap();
+        assert_eq!(c.check.budget, Some(1_000_500_000_000));
+        assert_eq!(c.check.max_pr_cost, Some(25_000_000_000));
+        assert_eq!(c.check.max_cost_per_pr, Some(2_500_000_000));
         let e = Config::parse("[[focus.include]]\n", p).unwrap_err();
         assert!(format!("{e:#}").contains("focus.include[0]"), "{e:#}");
         let e = Config::parse("[[focus.include]]\nservise = \"x\"\n", p).unwrap_err();

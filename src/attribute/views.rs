@@ -346,6 +346,43 @@ fn earlier_cost(cx: &Context, j: &LazyFrame) -> PolarsResult<i64> {
         .unwrap_or(0))
 }
 
+/// A group of [`cost_by`]: key values, cost (nano-USD), requests.
+pub type Group = (Vec<Option<String>>, i64, i64);
+
+/// Usage rows grouped by `keys` (columns of the usage frame, read as text: `day` as
+/// `YYYY-MM-DD`): each group's key values, cost (nano-USD, priced rows) and requests, sorted
+/// by the keys. For `check`'s budgets, caps and model policies.
+pub fn cost_by(cx: &Context, keys: &[&str]) -> PolarsResult<Vec<Group>> {
+    let df =
+        cx.a.usage
+            .clone()
+            .lazy()
+            .group_by(keys.iter().map(|k| col(*k)).collect::<Vec<_>>())
+            .agg([
+                col("cost").sum().alias("c"),
+                col("requests").sum().alias("n"),
+            ])
+            .sort(keys.to_vec(), Default::default())
+            .collect()?;
+    let texts: Vec<Column> = keys
+        .iter()
+        .map(|k| df.column(k).and_then(|c| c.cast(&DataType::String)))
+        .collect::<PolarsResult<_>>()?;
+    let texts: Vec<&StringChunked> = texts.iter().map(|c| c.str()).collect::<PolarsResult<_>>()?;
+    let c = df.column("c")?.cast(&DataType::Int64)?;
+    let n = df.column("n")?.cast(&DataType::Int64)?;
+    let (c, n) = (c.i64()?, n.i64()?);
+    Ok((0..df.height())
+        .map(|i| {
+            (
+                texts.iter().map(|t| t.get(i).map(str::to_string)).collect(),
+                c.get(i).unwrap_or(0),
+                n.get(i).unwrap_or(0),
+            )
+        })
+        .collect())
+}
+
 /// Attributed cost per PR: `repo`, `number`, `cost`, `requests`, `models`, `signals`,
 /// `confidence` (the weakest), `merged_in_period`, `abandoned`.
 fn pr_costs(cx: &Context) -> PolarsResult<DataFrame> {

@@ -2,6 +2,7 @@
 //! prices and inputs, reports what ingest found on stderr (warnings, or errors under
 //! `--strict`), and writes the output document to stdout or, atomically, to `--output`.
 
+pub mod check;
 pub mod demo;
 pub mod init;
 pub mod prices;
