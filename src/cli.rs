@@ -104,6 +104,10 @@ pub struct GlobalArgs {
         value_name = "SCOPE"
     )]
     pub focus_scope: crate::ingest::export::FocusScope,
+    /// A costper archive to read besides the inputs (`costper ingest --archive DIR` writes
+    /// it) [default: the config's `archive`].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub archive: Option<PathBuf>,
     /// Do not scale log estimates to the bills that cover them (the estimates stand; the
     /// covered bills are set aside and listed).
     #[arg(long, global = true)]
@@ -232,6 +236,20 @@ Examples:
   costper demo --format markdown
   costper demo --keep /tmp/costper-demo    # keep the inputs: costper report --config /tmp/costper-demo/costper.toml")]
     Demo(DemoArgs),
+    /// Append the inputs' usage to the archive (--archive DIR), for nightly runs.
+    #[command(after_help = "\
+Reads the inputs (as `usage` does) and writes what the archive does not hold yet as Parquet
+files under DIR (one per month, named by their content), with the commit links; input files
+unchanged since the last run on this machine are skipped. Other commands read the archive
+with --archive DIR besides their inputs, so history survives Claude Code deleting
+transcripts after 30 days. Archives of several machines merge by copying their files into
+one directory. Layout and guarantees: docs/archive.md.
+
+Examples:
+  costper ingest --archive ~/.costper/archive
+  costper ingest --archive /srv/costper --machine ci-runner-3 --claude /builds/transcripts
+  costper report --archive ~/.costper/archive --repo .")]
+    Ingest(IngestArgs),
     /// CI gate: exit 3 when spend breaks a threshold (cost per merged PR, a PR's cost, the
     /// period budget and its forecast, an actor's monthly spend, the unattributed share,
     /// model policies).
@@ -389,6 +407,14 @@ pub struct CheckArgs {
     /// Breach when the unattributed share of spend is above SHARE (0.3 or 30%).
     #[arg(long, value_name = "SHARE", value_parser = parse_share)]
     pub max_unattributed_share: Option<f64>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct IngestArgs {
+    /// The name records are labelled with, and under which this machine's read files are
+    /// remembered [default: the host name].
+    #[arg(long, value_name = "NAME")]
+    pub machine: Option<String>,
 }
 
 #[derive(Debug, Args, Clone)]

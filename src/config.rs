@@ -28,6 +28,8 @@ pub struct Config {
     pub workflows: Vec<WorkflowRule>,
     /// Extra or overriding price file (as `--prices`).
     pub prices: Option<PathBuf>,
+    /// The archive directory (as `--archive`).
+    pub archive: Option<PathBuf>,
     #[serde(default)]
     pub focus: FocusConfig,
     #[serde(default)]
@@ -412,6 +414,9 @@ impl Config {
             }
         }
         if let Some(p) = c.prices.as_mut() {
+            resolve(p);
+        }
+        if let Some(p) = c.archive.as_mut() {
             resolve(p);
         }
         Ok(c)

@@ -65,5 +65,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         cli::Command::Demo(a) => commands::demo::run(&ctx, &a),
         cli::Command::Init(a) => commands::init::run(&ctx, &a),
         cli::Command::Check(a) => commands::check::run(&ctx, &a),
+        cli::Command::Ingest(a) => commands::ingest::run(&ctx, &a),
     }
 }

@@ -349,6 +349,7 @@ fn render(
             crate::ingest::SourceKind::ClaudeCode => claude.push(line),
             crate::ingest::SourceKind::Codex => codex.push(line),
             crate::ingest::SourceKind::Export(_) => exports.push(line),
+            crate::ingest::SourceKind::Archive => {}
         }
     }
     for (key, lines, example) in [

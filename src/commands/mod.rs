@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod demo;
+pub mod ingest;
 pub mod init;
 pub mod prices;
 pub mod prs;
@@ -18,7 +19,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::cli::GlobalArgs;
 use crate::config::Config;
-use crate::ingest::{self, Env, Ingested, LoadOptions, RootOrigin};
+use crate::ingest::{Env, Ingested, LoadOptions, RootOrigin};
 use crate::money;
 use crate::pricing::{MatchKind, PriceTable};
 use crate::report::{Doc, Format, Section};
@@ -137,8 +138,23 @@ impl Ctx {
         }
     }
 
-    /// Reads all inputs, prints what ingest found, and enforces `--strict`.
+    /// Reads all inputs (and the archive, when one is given), prints what ingest found, and
+    /// enforces `--strict`.
     pub fn load(&self, prices: &PriceTable) -> Result<Ingested> {
+        let opts = self.load_options()?;
+        self.load_with(&opts, prices)
+    }
+
+    /// The archive directory: `--archive`, else the config's `archive`.
+    pub fn archive(&self) -> Option<std::path::PathBuf> {
+        self.args
+            .archive
+            .clone()
+            .or_else(|| self.config.archive.clone())
+    }
+
+    /// What [`Ctx::load`] reads, for a command that needs to adjust it.
+    pub fn load_options(&self) -> Result<LoadOptions> {
         // inputs on the command line replace the config's, which replace discovery
         let a = &self.args;
         let (claude, codex, exports) =
@@ -151,16 +167,24 @@ impl Ctx {
         let opts = LoadOptions {
             claude,
             codex,
-            exports: ingest::export::expand(&exports)?,
+            exports: crate::ingest::export::expand(&exports)?,
             focus_scope: a.focus_scope,
             focus_rules: self.config.focus.include.clone(),
             reconcile: !a.no_reconcile,
+            raw: false,
+            archive: self.archive(),
+            unchanged: None,
             env: self.env.clone(),
             chunk_size: std::env::var("COSTPER_CHUNK_SIZE")
                 .ok()
                 .and_then(|v| v.parse().ok()),
         };
-        let ing = ingest::load(&opts, prices)?;
+        Ok(opts)
+    }
+
+    /// Reads `opts`, prints what ingest found, and enforces `--strict`.
+    pub fn load_with(&self, opts: &LoadOptions, prices: &PriceTable) -> Result<Ingested> {
+        let ing = crate::ingest::load(opts, prices)?;
         for (phase, t) in &ing.timings {
             self.diag.timing(phase, *t);
         }
@@ -236,7 +260,13 @@ impl Ctx {
             warnings.push(format!(
                 "{} Codex call(s) were logged before the session named its model; priced as {}",
                 ing.codex_model_fallbacks,
-                ingest::CODEX_FALLBACK_MODEL
+                crate::ingest::CODEX_FALLBACK_MODEL
+            ));
+        }
+        for (p, why) in &ing.archive_skipped {
+            warnings.push(format!(
+                "{} is not a readable costper archive file ({why}); it was skipped",
+                p.display()
             ));
         }
         for v in &ing.vanished {

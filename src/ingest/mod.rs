@@ -3,6 +3,7 @@
 //! ignored + rejected + incomplete). The polars `usage` table is built from the result in
 //! [`frame`].
 
+pub mod archive;
 pub mod claude;
 pub mod codex;
 pub mod discover;
@@ -41,6 +42,12 @@ pub struct LoadOptions {
     /// Scale log estimates to the bills that cover them (else bills covered by logs are set
     /// aside and the estimates stand).
     pub reconcile: bool,
+    /// Keep the records as read: no reconciliation at all (what the archive stores).
+    pub raw: bool,
+    /// An archive to read besides the inputs.
+    pub archive: Option<PathBuf>,
+    /// Input files to skip because they are unchanged since they were archived.
+    pub unchanged: Option<archive::Seen>,
     pub env: Env,
     pub chunk_size: Option<u64>,
 }
@@ -125,6 +132,10 @@ pub struct Ingested {
     pub vanished: Vec<PathBuf>,
     /// True when inputs were auto-discovered rather than given.
     pub discovered: bool,
+    /// Archive files that could not be read: (path, why). Skipped.
+    pub archive_skipped: Vec<(PathBuf, String)>,
+    /// Input files skipped as unchanged since the last ingest.
+    pub unchanged_files: u64,
     /// Log estimates matched with bills, per scope (empty without billed exports).
     pub reconciliation: Vec<reconcile::Scope>,
     /// Wall time of each phase, for `-vv`.
@@ -192,14 +203,31 @@ pub fn load(opts: &LoadOptions, prices: &PriceTable) -> Result<Ingested> {
     // inputs given replace discovery: exports alone read no agent logs
     let logs_given = !opts.claude.is_empty() || !opts.codex.is_empty();
     let discovered = !logs_given && opts.exports.is_empty();
-    let found = if logs_given || discovered {
+    let mut found = if logs_given || discovered {
         discover::discover(&opts.claude, &opts.codex, &opts.env)?
     } else {
         discover::Discovered::default()
     };
+    let mut exports = opts.exports.clone();
+    let mut unchanged_files = 0u64;
+    if let Some(seen) = &opts.unchanged {
+        let same = |p: &Path| {
+            seen.get(&p.display().to_string()).copied() == archive::stamp(p)
+                && archive::stamp(p).is_some()
+        };
+        for root in &mut found.roots {
+            let before = root.files.len();
+            root.files.retain(|f| !same(f));
+            unchanged_files += (before - root.files.len()) as u64;
+        }
+        let before = exports.len();
+        exports.retain(|e| !same(&e.path));
+        unchanged_files += (before - exports.len()) as u64;
+    }
     let mut out = Ingested {
-        notes: found.notes,
+        notes: std::mem::take(&mut found.notes),
         discovered,
+        unchanged_files,
         ..Ingested::default()
     };
     let mut file_root: Vec<usize> = Vec::new();
@@ -396,10 +424,9 @@ pub fn load(opts: &LoadOptions, prices: &PriceTable) -> Result<Ingested> {
 
     lap(&mut out, "codex");
     // ---- provider exports ----
-    if !opts.exports.is_empty() {
+    if !exports.is_empty() {
         let first = out.files.len() as u32;
-        let read: Vec<Result<(export::ExportKind, export::ExportOut)>> = opts
-            .exports
+        let read: Vec<Result<(export::ExportKind, export::ExportOut)>> = exports
             .par_iter()
             .enumerate()
             .map(|(i, spec)| {
@@ -407,7 +434,7 @@ pub fn load(opts: &LoadOptions, prices: &PriceTable) -> Result<Ingested> {
             })
             .collect();
         let mut seen: foldhash::HashSet<u128> = Default::default();
-        for (spec, r) in opts.exports.iter().zip(read) {
+        for (spec, r) in exports.iter().zip(read) {
             let (kind, o) = r?;
             let f = out.files.len();
             out.files.push(spec.path.clone());
@@ -447,6 +474,39 @@ pub fn load(opts: &LoadOptions, prices: &PriceTable) -> Result<Ingested> {
         }
         drop_telemetry_overlap(&mut records, &mut per_file);
         lap(&mut out, "exports");
+    }
+    // ---- the archive: what earlier runs kept ----
+    let mut archive_links = Vec::new();
+    if let Some(dir) = &opts.archive {
+        let a = archive::read(dir, out.files.len() as u32)?;
+        let root = out.sources.len();
+        out.sources.push(SourceStats::new(
+            SourceKind::Archive,
+            dir.clone(),
+            RootOrigin::Flag,
+            a.usage_files.len() as u64,
+        ));
+        for f in &a.usage_files {
+            out.files.push(f.clone());
+            file_root.push(root);
+            per_file.push(FileTally::default());
+        }
+        // the inputs read now win over their archived copies; archives merged from
+        // several machines may hold a record twice
+        let mut ids: foldhash::HashSet<u128> = records.iter().map(|r| r.record_id).collect();
+        for r in a.records {
+            let t = &mut per_file[r.origin.file as usize];
+            t.rows += 1;
+            if ids.insert(r.record_id) {
+                t.accepted += 1;
+                records.push(r);
+            } else {
+                t.duplicates += 1;
+            }
+        }
+        out.archive_skipped = a.skipped;
+        archive_links = a.links;
+        lap(&mut out, "archive");
     }
     // every file, exports included
     let paths: Vec<String> = out.files.iter().map(|p| p.display().to_string()).collect();
@@ -503,6 +563,11 @@ pub fn load(opts: &LoadOptions, prices: &PriceTable) -> Result<Ingested> {
             }
         }
     }
+    for l in archive_links {
+        by_key
+            .entry((l.source, l.session_id.clone(), l.sha.clone()))
+            .or_insert(l);
+    }
     out.commit_links = by_key.into_values().collect();
     out.commit_links
         .sort_by(|a, b| (a.ts, &a.session_id, &a.sha).cmp(&(b.ts, &b.session_id, &b.sha)));
@@ -536,7 +601,9 @@ pub fn load(opts: &LoadOptions, prices: &PriceTable) -> Result<Ingested> {
             .cmp(&(&paths[b.origin.file as usize], b.origin.line))
     });
     // after the per-source totals: `sources` shows what each input said
-    out.reconciliation = reconcile::reconcile(&mut records, opts.reconcile);
+    if !opts.raw {
+        out.reconciliation = reconcile::reconcile(&mut records, opts.reconcile);
+    }
     lap(&mut out, "reconcile");
     out.records = records;
     out.file_root = file_root;

@@ -18,6 +18,8 @@ pub enum SourceKind {
     Codex,
     /// A provider billing or usage export.
     Export(super::export::ExportKind),
+    /// A costper archive (only as an input location: its records keep their own source).
+    Archive,
 }
 
 impl SourceKind {
@@ -26,6 +28,7 @@ impl SourceKind {
             SourceKind::ClaudeCode => "claude_code",
             SourceKind::Codex => "codex",
             SourceKind::Export(k) => k.as_str(),
+            SourceKind::Archive => "archive",
         }
     }
 
@@ -35,6 +38,7 @@ impl SourceKind {
             SourceKind::ClaudeCode => "Claude Code transcripts",
             SourceKind::Codex => "Codex sessions",
             SourceKind::Export(k) => k.label(),
+            SourceKind::Archive => "costper archive",
         }
     }
 

@@ -1,6 +1,7 @@
 //! The single integration-test binary: every test runs the real `costper` executable
 //! (it never links the library, so it builds and links fast).
 
+mod archive;
 mod check;
 mod common;
 mod demo;

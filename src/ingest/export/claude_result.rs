@@ -3,7 +3,7 @@
 //! `modelUsage` (tokens and Claude Code's own `costUSD`), else one from `usage` and
 //! `total_cost_usd`. A file may hold one result, an array of them, or JSON lines (other
 //! event types are skipped). The result carries no time: the file's modification time is
-//! the run's. A `pr-123` (or `pr123`) component in the file's path tags the run `pr:123`,
+//! the run's. `pr-123` (or `pr123`, `pr#123`) as a word of the file's path tags the run `pr:123`,
 //! the explicit signal (docs/attribution.md). The `result` text is never read.
 
 use std::collections::BTreeMap;
@@ -56,20 +56,15 @@ struct Result {
     is_error: Option<bool>,
 }
 
-/// `pr:N` from a `pr-N` / `prN` component of the path.
+/// `pr:N` from `pr-N`, `prN` or `pr#N` as a word of a path component (`pr-123/run.json`,
+/// `review_pr-45.json`, `pr123-run.json`; not `prices.json`), the innermost one first.
 fn pr_tag(path: &std::path::Path) -> Option<String> {
+    static PR: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?:^|[^a-z0-9])pr[-#]?([0-9]+)(?:[^a-z0-9]|$)").expect("pattern")
+    });
     path.components().rev().find_map(|c| {
         let s = c.as_os_str().to_string_lossy().to_ascii_lowercase();
-        let stem = s.split('.').next().unwrap_or("");
-        stem.split(['_', '.'])
-            .chain(std::iter::once(stem))
-            .find_map(|part| {
-                let digits = part
-                    .strip_prefix("pr-")
-                    .or_else(|| part.strip_prefix("pr"))?;
-                (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
-                    .then(|| format!("pr:{digits}"))
-            })
+        PR.captures(&s).map(|m| format!("pr:{}", &m[1]))
     })
 }
 
@@ -188,5 +183,10 @@ mod tests {
             Some("pr:123")
         );
         assert_eq!(pr_tag(std::path::Path::new("/ci/prices.json")), None);
+        assert_eq!(
+            pr_tag(std::path::Path::new("/ci/pr-7-review.json")).as_deref(),
+            Some("pr:7")
+        );
+        assert_eq!(pr_tag(std::path::Path::new("/ci/pr12abc.json")), None);
     }
 }
