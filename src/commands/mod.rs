@@ -390,7 +390,7 @@ impl Ctx {
             .into());
         }
         // Notes belong under a human table; for machine formats they go to stderr.
-        if !matches!(format, Format::Table | Format::Markdown) {
+        if !matches!(format, Format::Table | Format::Markdown | Format::Html) {
             for n in doc_notes(doc) {
                 self.diag.note(n);
             }
@@ -419,7 +419,7 @@ fn doc_notes(doc: &Doc) -> Vec<&String> {
         Doc::Sections(s) => s
             .iter()
             .flat_map(|(_, sec)| match sec {
-                Section::Table(t) => t.notes.iter().collect::<Vec<_>>(),
+                Section::Table(t) | Section::Data(t) => t.notes.iter().collect::<Vec<_>>(),
                 Section::Fields(_) | Section::Scalar(_) => Vec::new(),
             })
             .collect(),

@@ -391,6 +391,84 @@ fn dim_of(v: ReportView) -> Option<Dim> {
     })
 }
 
+/// Spend per day and model (`daily`: the HTML report's spend-over-time chart).
+fn daily_table(cx: &Context) -> Result<Table> {
+    let rows = views::cost_by(cx, &["day", "model"])?
+        .into_iter()
+        .map(|(k, cost, calls)| {
+            let day = k[0]
+                .as_deref()
+                .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                .map_or(Value::Null, Value::Date);
+            vec![
+                day,
+                k[1].clone().map_or(Value::Null, Value::Str),
+                Value::Usd(cost),
+                Value::Int(calls),
+            ]
+        })
+        .collect();
+    Ok(Table {
+        columns: vec![
+            Col::new("day", "Day"),
+            Col::new("model", "Model"),
+            Col::new("cost_usd", "Cost"),
+            Col::new("requests", "Calls"),
+        ],
+        rows,
+        total: None,
+        notes: Vec::new(),
+    })
+}
+
+/// Upper bounds (USD) of the cost-per-PR buckets; fixed, so distributions compare over time.
+const PR_BUCKETS: &[i64] = &[0, 1, 5, 10, 25, 50, 100, 250, 500];
+
+/// How many PRs merged in the period fall in each cost bucket (`pr_distribution`).
+fn distribution_table(prs: &Table) -> Table {
+    let col = |n: &str| prs.columns.iter().position(|c| c.name == n);
+    let (cost, merged) = (col("cost_usd"), col("merged_in_period"));
+    let costs: Vec<i64> = prs
+        .rows
+        .iter()
+        .filter(|r| merged.is_some_and(|i| r[i] == Value::Bool(true)))
+        .filter_map(|r| match cost.map(|i| &r[i]) {
+            Some(Value::Usd(c)) => Some(*c),
+            _ => None,
+        })
+        .collect();
+    let nano = |usd: i64| usd * 1_000_000_000;
+    let mut rows = Vec::new();
+    for (i, &lo) in PR_BUCKETS.iter().enumerate() {
+        let hi = PR_BUCKETS.get(i + 1).copied();
+        let n = costs
+            .iter()
+            .filter(|&&c| c >= nano(lo) && hi.is_none_or(|h| c < nano(h)))
+            .count();
+        let label = match hi {
+            Some(h) => format!("${lo}–{h}"),
+            None => format!("${lo}+"),
+        };
+        rows.push(vec![
+            Value::Str(label),
+            Value::Usd(nano(lo)),
+            hi.map_or(Value::Null, |h| Value::Usd(nano(h))),
+            Value::int(n as u64),
+        ]);
+    }
+    Table {
+        columns: vec![
+            Col::new("bucket", "Cost"),
+            Col::new("from_usd", "From"),
+            Col::new("to_usd", "Below"),
+            Col::new("prs", "Merged PRs"),
+        ],
+        rows,
+        total: None,
+        notes: Vec::new(),
+    }
+}
+
 /// Keeps the `n` rows with the highest `cost_usd` (ties: the earlier row), in the table's
 /// order; a total row still covers every row, and a note says so.
 fn keep_top(t: &mut Table, n: usize) {
@@ -446,7 +524,11 @@ pub fn document(ctx: &Ctx, c: &Computed, args: &ReportArgs) -> Result<Doc> {
     }
     let s = views::summary(&cx)?;
     let top = Some(args.top.unwrap_or(10)).filter(|&n| n > 0);
-    let mut prs = views::pr_table(&cx, top)?;
+    let mut prs = views::pr_table(&cx, None)?;
+    let distribution = distribution_table(&prs);
+    if let Some(n) = top {
+        prs.rows.truncate(n); // most expensive first
+    }
     if let Some(n) = top
         && prs.rows.len() == n
     {
@@ -469,7 +551,9 @@ pub fn document(ctx: &Ctx, c: &Computed, args: &ReportArgs) -> Result<Doc> {
             "by_workflow".into(),
             Section::Table(views::dim_table(&cx, Dim::Workflow)?),
         ),
+        ("daily".into(), Section::Data(daily_table(&cx)?)),
         ("prs".into(), Section::Table(prs)),
+        ("pr_distribution".into(), Section::Table(distribution)),
         (
             "unattributed".into(),
             Section::Table(views::unattributed_table(&cx)?),

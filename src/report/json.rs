@@ -101,7 +101,7 @@ fn array(out: &mut dyn Write, t: &Table, indent: &str, compact: bool) -> io::Res
 
 fn section(out: &mut dyn Write, s: &Section, indent: &str, compact: bool) -> io::Result<()> {
     match s {
-        Section::Table(t) => array(out, t, indent, compact),
+        Section::Table(t) | Section::Data(t) => array(out, t, indent, compact),
         Section::Fields(f) => {
             let (cols, vals): (Vec<Col>, Vec<Value>) = f.iter().cloned().unzip();
             object(out, &cols, &vals, indent, compact)

@@ -69,7 +69,7 @@ impl Render for MarkdownRender {
             Doc::Sections(sections) => {
                 let shown = sections
                     .iter()
-                    .filter(|(_, s)| !matches!(s, Section::Scalar(_)));
+                    .filter(|(_, s)| !matches!(s, Section::Scalar(_) | Section::Data(_)));
                 for (i, (name, s)) in shown.enumerate() {
                     if i > 0 {
                         writeln!(out)?;
@@ -83,7 +83,7 @@ impl Render for MarkdownRender {
                                 writeln!(out, "| {} | {} |", c.title, cell(v))?;
                             }
                         }
-                        Section::Scalar(_) => {}
+                        Section::Scalar(_) | Section::Data(_) => {}
                     }
                 }
                 Ok(())

@@ -8,6 +8,7 @@
 
 pub mod csv;
 pub mod frame;
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod table;
@@ -26,6 +27,7 @@ pub enum Format {
     Csv,
     Ndjson,
     Markdown,
+    Html,
 }
 
 /// One cell.
@@ -226,6 +228,9 @@ pub enum Section {
     /// A single value (e.g. `schema_version`): machine formats only; tables and Markdown
     /// leave it out.
     Scalar(Value),
+    /// A table of chart data (e.g. spend per day and model): JSON and HTML (as a chart with
+    /// its table folded away); tables and Markdown leave it out.
+    Data(Table),
 }
 
 /// A renderer for one output format.
@@ -242,6 +247,7 @@ pub fn renderer(format: Format, tty: bool, detail: bool) -> Box<dyn Render> {
         Format::Ndjson => Box::new(json::JsonRender { lines: true }),
         Format::Csv => Box::new(csv::CsvRender),
         Format::Markdown => Box::new(markdown::MarkdownRender { detail }),
+        Format::Html => Box::new(html::HtmlRender { detail }),
     }
 }
 

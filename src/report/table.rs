@@ -90,7 +90,7 @@ impl Render for TableRender {
             Doc::Sections(sections) => {
                 let shown = sections
                     .iter()
-                    .filter(|(_, s)| !matches!(s, Section::Scalar(_)));
+                    .filter(|(_, s)| !matches!(s, Section::Scalar(_) | Section::Data(_)));
                 for (i, (name, s)) in shown.enumerate() {
                     if i > 0 {
                         writeln!(out)?;
@@ -113,7 +113,7 @@ impl Render for TableRender {
                             }
                             writeln!(out, "{c}")?;
                         }
-                        Section::Scalar(_) => {}
+                        Section::Scalar(_) | Section::Data(_) => {}
                     }
                 }
                 Ok(())

@@ -9,6 +9,7 @@ mod errors;
 mod exports;
 mod gitrepo;
 mod history;
+mod html;
 mod init;
 mod prices;
 mod privacy;

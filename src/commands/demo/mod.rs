@@ -117,7 +117,7 @@ fn relative(doc: &mut Doc, root: &Path) {
         Doc::Sections(s) => s
             .iter_mut()
             .filter_map(|(_, sec)| match sec {
-                Section::Table(t) => Some(t),
+                Section::Table(t) | Section::Data(t) => Some(t),
                 _ => None,
             })
             .collect(),
