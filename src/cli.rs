@@ -78,6 +78,9 @@ pub struct GlobalArgs {
     /// Only errors on stderr.
     #[arg(long, short = 'q', global = true)]
     pub quiet: bool,
+    /// No progress bar (one is shown on stderr only when it is a terminal).
+    #[arg(long, global = true)]
+    pub no_progress: bool,
     /// More detail on stderr (repeat for more).
     #[arg(long, short = 'v', global = true, action = ArgAction::Count)]
     pub verbose: u8,
@@ -268,6 +271,19 @@ Examples:
   costper check --max-pr-cost 100 --format markdown >> \"$GITHUB_STEP_SUMMARY\"
   costper check                                   # thresholds and policies from costper.toml")]
     Check(CheckArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = "\
+Examples:
+  costper completions bash > ~/.local/share/bash-completion/completions/costper
+  costper completions zsh > \"${fpath[1]}/_costper\"
+  costper completions fish > ~/.config/fish/completions/costper.fish")]
+    Completions(CompletionsArgs),
+    /// Print the man page of costper or of one of its commands (roff).
+    #[command(after_help = "\
+Examples:
+  costper man > costper.1 && man ./costper.1
+  costper man report > costper-report.1")]
+    Man(ManArgs),
     /// Write a commented costper.toml from what this machine shows: agent log locations,
     /// the repositories sessions worked in, their mainlines, the time zone, workflow labels.
     #[command(after_help = "\
@@ -415,6 +431,19 @@ pub struct IngestArgs {
     /// remembered [default: the host name].
     #[arg(long, value_name = "NAME")]
     pub machine: Option<String>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ManArgs {
+    /// A command (`report`, `check`, …) for its own page.
+    pub command: Option<String>,
 }
 
 #[derive(Debug, Args, Clone)]

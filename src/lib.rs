@@ -53,7 +53,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     }
     // `init` writes the config file, so a broken one must not stop it
     let ctx = match cli.command {
-        cli::Command::Init(_) => commands::Ctx::without_config(cli.global),
+        cli::Command::Init(_) | cli::Command::Completions(_) | cli::Command::Man(_) => {
+            commands::Ctx::without_config(cli.global)
+        }
         _ => commands::Ctx::new(cli.global)?,
     };
     match cli.command {
@@ -66,5 +68,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         cli::Command::Init(a) => commands::init::run(&ctx, &a),
         cli::Command::Check(a) => commands::check::run(&ctx, &a),
         cli::Command::Ingest(a) => commands::ingest::run(&ctx, &a),
+        cli::Command::Completions(a) => commands::completions::run(&ctx, &a),
+        cli::Command::Man(a) => commands::man::run(&ctx, &a),
     }
 }

@@ -3,9 +3,11 @@
 //! `--strict`), and writes the output document to stdout or, atomically, to `--output`.
 
 pub mod check;
+pub mod completions;
 pub mod demo;
 pub mod ingest;
 pub mod init;
+pub mod man;
 pub mod prices;
 pub mod prs;
 pub mod report;
@@ -145,6 +147,24 @@ impl Ctx {
         self.load_with(&opts, prices)
     }
 
+    /// A progress bar for reading inputs: on stderr, only when it is a terminal and neither
+    /// `-q` nor `--no-progress` is given.
+    pub fn progress(&self) -> Option<indicatif::ProgressBar> {
+        if self.args.quiet || self.args.no_progress || !std::io::stderr().is_terminal() {
+            return None;
+        }
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(0),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "reading {bar:30} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+        ) {
+            bar.set_style(style);
+        }
+        Some(bar)
+    }
+
     /// The archive directory: `--archive`, else the config's `archive`.
     pub fn archive(&self) -> Option<std::path::PathBuf> {
         self.args
@@ -174,6 +194,7 @@ impl Ctx {
             raw: false,
             archive: self.archive(),
             unchanged: None,
+            progress: self.progress(),
             env: self.env.clone(),
             chunk_size: std::env::var("COSTPER_CHUNK_SIZE")
                 .ok()

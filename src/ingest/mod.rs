@@ -48,6 +48,8 @@ pub struct LoadOptions {
     pub archive: Option<PathBuf>,
     /// Input files to skip because they are unchanged since they were archived.
     pub unchanged: Option<archive::Seen>,
+    /// A progress bar to advance by the bytes read (the caller shows it only on a TTY).
+    pub progress: Option<indicatif::ProgressBar>,
     pub env: Env,
     pub chunk_size: Option<u64>,
 }
@@ -284,10 +286,17 @@ pub fn load(opts: &LoadOptions, prices: &PriceTable) -> Result<Ingested> {
             }
         }
         let chunks = lines::plan_chunks(&sized, opts.chunk_size.unwrap_or(lines::CHUNK_SIZE));
+        if let Some(bar) = &opts.progress {
+            bar.set_length(bar.length().unwrap_or(0) + sized.iter().map(|s| s.1).sum::<u64>());
+        }
         let results: Vec<io::Result<ClaudeChunkOut>> = chunks
             .par_iter()
             .map_init(Vec::new, |buf, chunk| {
-                read_claude_chunk(&out.files[chunk.file as usize], chunk, &path_refs, buf)
+                let r = read_claude_chunk(&out.files[chunk.file as usize], chunk, &path_refs, buf);
+                if let Some(bar) = &opts.progress {
+                    bar.inc(chunk.end.saturating_sub(chunk.start));
+                }
+                r
             })
             .collect();
         lap(&mut out, "claude: read and parse");
@@ -367,9 +376,20 @@ pub fn load(opts: &LoadOptions, prices: &PriceTable) -> Result<Ingested> {
         .filter(|&i| kind_of(i) == SourceKind::Codex)
         .collect();
     if !codex_files.is_empty() {
+        let size = |i: usize| std::fs::metadata(&out.files[i]).map_or(0, |m| m.len());
+        if let Some(bar) = &opts.progress {
+            let total: u64 = codex_files.iter().map(|&i| size(i)).sum();
+            bar.set_length(bar.length().unwrap_or(0) + total);
+        }
         let read: Vec<(usize, io::Result<codex::CodexFile>)> = codex_files
             .par_iter()
-            .map(|&i| (i, codex::read_file(&out.files[i], i as u32)))
+            .map(|&i| {
+                let r = codex::read_file(&out.files[i], i as u32);
+                if let Some(bar) = &opts.progress {
+                    bar.inc(size(i));
+                }
+                (i, r)
+            })
             .collect();
         let mut files = Vec::new();
         for (i, r) in read {
@@ -600,6 +620,9 @@ pub fn load(opts: &LoadOptions, prices: &PriceTable) -> Result<Ingested> {
         (&paths[a.origin.file as usize], a.origin.line)
             .cmp(&(&paths[b.origin.file as usize], b.origin.line))
     });
+    if let Some(bar) = &opts.progress {
+        bar.finish_and_clear();
+    }
     // after the per-source totals: `sources` shows what each input said
     if !opts.raw {
         out.reconciliation = reconcile::reconcile(&mut records, opts.reconcile);

@@ -16,4 +16,5 @@ mod privacy;
 mod prs;
 mod report;
 mod sources;
+mod tooling;
 mod usage;
