@@ -312,6 +312,16 @@ fn table(t: &Table, detail: bool, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
+/// Opens a section: its anchor, its heading, then `then`.
+fn heading(name: &str, then: &str, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "<section id=\"{}\"><h2>{}</h2>{then}",
+        esc(name),
+        esc(&super::table::section_title(name))
+    )
+}
+
 impl Render for HtmlRender {
     fn render(&self, doc: &Doc, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
@@ -332,35 +342,20 @@ impl Render for HtmlRender {
                             )?;
                         }
                         Section::Data(t) => {
-                            writeln!(
-                                out,
-                                "<section id=\"{}\"><h2>{}</h2>",
-                                esc(name),
-                                esc(&super::table::section_title(name))
-                            )?;
+                            heading(name, "", out)?;
                             chart(name, t, out)?;
                             writeln!(out, "<details><summary>Data</summary>")?;
                             table(t, self.detail, out)?;
                             writeln!(out, "</details></section>")?;
                         }
                         Section::Table(t) => {
-                            writeln!(
-                                out,
-                                "<section id=\"{}\"><h2>{}</h2>",
-                                esc(name),
-                                esc(&super::table::section_title(name))
-                            )?;
+                            heading(name, "", out)?;
                             chart(name, t, out)?;
                             table(t, self.detail, out)?;
                             writeln!(out, "</section>")?;
                         }
                         Section::Fields(f) => {
-                            writeln!(
-                                out,
-                                "<section id=\"{}\"><h2>{}</h2><table><tbody>",
-                                esc(name),
-                                esc(&super::table::section_title(name))
-                            )?;
+                            heading(name, "<table><tbody>", out)?;
                             for (c, v) in f {
                                 write!(out, "<tr><th>{}</th>", esc(&c.title))?;
                                 cell("td", &c.name, v, out)?;

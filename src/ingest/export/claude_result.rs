@@ -14,33 +14,22 @@ use super::{ExportKind, ExportOut, blank, line_of};
 use crate::ingest::record::{CostBasis, RejectReason, Text, record_id};
 use crate::money;
 
+/// A model's usage in `modelUsage` (camelCase), or the run's `usage` (snake_case).
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct ModelUsage {
-    #[serde(default)]
+    #[serde(default, alias = "input_tokens")]
     input_tokens: u64,
-    #[serde(default)]
+    #[serde(default, alias = "output_tokens")]
     output_tokens: u64,
-    #[serde(default)]
+    #[serde(default, alias = "cache_read_input_tokens")]
     cache_read_input_tokens: u64,
-    #[serde(default)]
+    #[serde(default, alias = "cache_creation_input_tokens")]
     cache_creation_input_tokens: u64,
     #[serde(default)]
     web_search_requests: u64,
     #[serde(rename = "costUSD")]
     cost_usd: Option<serde_json::Number>,
-}
-
-#[derive(Deserialize, Default)]
-struct Usage {
-    #[serde(default)]
-    input_tokens: u64,
-    #[serde(default)]
-    output_tokens: u64,
-    #[serde(default)]
-    cache_read_input_tokens: u64,
-    #[serde(default)]
-    cache_creation_input_tokens: u64,
 }
 
 #[derive(Deserialize)]
@@ -50,7 +39,7 @@ struct Result {
     session_id: Option<String>,
     total_cost_usd: Option<serde_json::Number>,
     #[serde(default)]
-    usage: Option<Usage>,
+    usage: Option<ModelUsage>,
     #[serde(rename = "modelUsage", default)]
     model_usage: BTreeMap<String, ModelUsage>,
     is_error: Option<bool>,
@@ -108,18 +97,9 @@ pub fn read(text: &str, file: u32, path: &std::path::Path) -> anyhow::Result<Exp
         let session = res.session_id.clone().unwrap_or_default();
         let mut models: Vec<(String, ModelUsage)> = res.model_usage.into_iter().collect();
         if models.is_empty() {
-            let u = res.usage.unwrap_or_default();
-            models.push((
-                "(unknown model)".into(),
-                ModelUsage {
-                    input_tokens: u.input_tokens,
-                    output_tokens: u.output_tokens,
-                    cache_read_input_tokens: u.cache_read_input_tokens,
-                    cache_creation_input_tokens: u.cache_creation_input_tokens,
-                    web_search_requests: 0,
-                    cost_usd: res.total_cost_usd.clone(),
-                },
-            ));
+            let mut u = res.usage.unwrap_or_default();
+            u.cost_usd = res.total_cost_usd.clone();
+            models.push(("(unknown model)".into(), u));
         }
         for (model, m) in models {
             let mut r = blank(ExportKind::ClaudeResult, file, line);
@@ -183,6 +163,14 @@ mod tests {
             Some("pr:123")
         );
         assert_eq!(pr_tag(std::path::Path::new("/ci/prices.json")), None);
+        // an older result without modelUsage: the run's usage and total
+        let old = r#"{"type":"result","session_id":"s2","total_cost_usd":0.125,"usage":{"input_tokens":7,"output_tokens":8,"cache_read_input_tokens":9}}"#;
+        let out = read(old, 0, &p).unwrap();
+        let r = &out.records[0];
+        assert_eq!(
+            (r.cost, r.tokens.input, r.tokens.cache_read),
+            (Some(125_000_000), 7, 9)
+        );
         assert_eq!(
             pr_tag(std::path::Path::new("/ci/pr-7-review.json")).as_deref(),
             Some("pr:7")
