@@ -271,6 +271,24 @@ Examples:
   costper check --max-pr-cost 100 --format markdown >> \"$GITHUB_STEP_SUMMARY\"
   costper check                                   # thresholds and policies from costper.toml")]
     Check(CheckArgs),
+    /// Re-price the usage as if some models' calls had gone to others: savings per
+    /// workflow, model and PR.
+    #[command(after_help = "\
+Each swapped call keeps its tokens and is priced at the new model's list prices on its day;
+its cost keeps its ratio to list price, so billed and reconciled costs stay on their basis.
+Calls of other models, unpriced calls and billed rows without tokens keep their cost.
+A policy file applies several swaps at once (the first matching swap decides a call):
+
+  [[swap]]
+  from = \"claude-opus-*\"
+  to = \"claude-sonnet-4-5\"
+  workflow = \"docs*\"          # optional; also repo
+
+Examples:
+  costper whatif --swap claude-opus-4-6=claude-sonnet-4-5
+  costper whatif --swap 'claude-opus-*=claude-sonnet-4-5' --workflow claude-code-ci
+  costper whatif --policy routing.toml --by pr --format csv")]
+    Whatif(WhatifArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(after_help = "\
 Examples:
@@ -354,6 +372,7 @@ pub struct PrsArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ReportView {
     Pr,
+    Waste,
     Model,
     Workflow,
     Repo,
@@ -431,6 +450,35 @@ pub struct IngestArgs {
     /// remembered [default: the host name].
     #[arg(long, value_name = "NAME")]
     pub machine: Option<String>,
+}
+
+/// `whatif --by`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WhatifView {
+    Workflow,
+    Model,
+    Repo,
+    Pr,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct WhatifArgs {
+    /// MODEL_A=MODEL_B: price MODEL_A's calls (a name or a pattern with `*`) as MODEL_B's
+    /// (repeatable; the first matching swap decides).
+    #[arg(long, value_name = "A=B")]
+    pub swap: Vec<String>,
+    /// Only calls of this workflow (pattern) are swapped by --swap.
+    #[arg(long, value_name = "WORKFLOW")]
+    pub workflow: Option<String>,
+    /// Only calls of this repository (pattern, e.g. acme/api) are swapped by --swap.
+    #[arg(long, value_name = "REPO")]
+    pub in_repo: Option<String>,
+    /// A TOML file of `[[swap]]` rules (from, to, workflow, repo) applied as a whole.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// One table instead of all.
+    #[arg(long, value_enum)]
+    pub by: Option<WhatifView>,
 }
 
 #[derive(Debug, Args, Clone)]

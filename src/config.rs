@@ -37,6 +37,50 @@ pub struct Config {
     /// Which models each workflow (or repository, branch) may use; `check` reports the rest.
     #[serde(default, rename = "policy")]
     pub policies: Vec<ModelPolicy>,
+    #[serde(default)]
+    pub waste: WasteConfig,
+}
+
+/// Thresholds of the waste finder (docs/waste.md).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WasteConfig {
+    /// A merged PR this small (additions + deletions) is a small change.
+    pub small_pr_lines: u64,
+    /// Models that are wasted on small changes (patterns).
+    pub premium_models: Vec<String>,
+    /// Sessions whose cache reads are below this share of their prompt tokens…
+    pub min_cache_read_share: f64,
+    /// …and that cost at least this much (USD) re-send context uncached.
+    #[serde(deserialize_with = "usd_required")]
+    pub min_session_usd: i64,
+    /// A session costing this many times its workflow's median session is a runaway…
+    pub runaway_factor: u64,
+    /// …when it also costs at least this much (USD).
+    #[serde(deserialize_with = "usd_required")]
+    pub runaway_min_usd: i64,
+}
+
+impl Default for WasteConfig {
+    fn default() -> Self {
+        WasteConfig {
+            small_pr_lines: 50,
+            premium_models: vec![
+                "claude-opus-*".into(),
+                "gpt-5-pro*".into(),
+                "o1-pro*".into(),
+                "o3-pro*".into(),
+            ],
+            min_cache_read_share: 0.5,
+            min_session_usd: 1_000_000_000,
+            runaway_factor: 5,
+            runaway_min_usd: 5_000_000_000,
+        }
+    }
+}
+
+fn usd_required<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    usd(d)?.ok_or_else(|| serde::de::Error::custom("a USD amount is required"))
 }
 
 /// `costper check` thresholds (command-line flags override them).

@@ -70,5 +70,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         cli::Command::Ingest(a) => commands::ingest::run(&ctx, &a),
         cli::Command::Completions(a) => commands::completions::run(&ctx, &a),
         cli::Command::Man(a) => commands::man::run(&ctx, &a),
+        cli::Command::Whatif(a) => commands::whatif::run(&ctx, &a),
     }
 }

@@ -16,6 +16,8 @@
 //! in exactly one bucket, which [`check_conservation`] verifies.
 
 pub mod views;
+pub mod waste;
+pub mod whatif;
 
 use std::collections::BTreeMap;
 
@@ -98,7 +100,7 @@ pub struct Attributed {
     pub buckets: DataFrame,
 }
 
-fn opt_ints(name: &str, values: impl Iterator<Item = Option<i64>>) -> Column {
+pub(crate) fn opt_ints(name: &str, values: impl Iterator<Item = Option<i64>>) -> Column {
     Int64Chunked::from_iter_options(name.into(), values).into_column()
 }
 
@@ -716,7 +718,7 @@ pub fn attribute(
 
 /// A row's `c` split into `shares` exact integer parts: each bucket gets
 /// `floor(c / shares)`, and the first `c mod shares` buckets (by `pos`) one more unit.
-fn split_column(df: &DataFrame, c: &str) -> PolarsResult<Column> {
+pub(crate) fn split_column(df: &DataFrame, c: &str) -> PolarsResult<Column> {
     let values = df.column(c)?.i64()?;
     let shares = df.column("shares")?.i64()?;
     let pos = df.column("pos")?.i64()?;

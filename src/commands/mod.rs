@@ -13,6 +13,7 @@ pub mod prs;
 pub mod report;
 pub mod sources;
 pub mod usage;
+pub mod whatif;
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;

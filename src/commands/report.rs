@@ -378,7 +378,7 @@ fn inputs_table(ing: &Ingested, o: &Outcomes) -> Table {
 
 fn dim_of(v: ReportView) -> Option<Dim> {
     Some(match v {
-        ReportView::Pr => return None,
+        ReportView::Pr | ReportView::Waste => return None,
         ReportView::Model => Dim::Model,
         ReportView::Workflow => Dim::Workflow,
         ReportView::Repo => Dim::Repo,
@@ -389,6 +389,15 @@ fn dim_of(v: ReportView) -> Option<Dim> {
         ReportView::Week => Dim::Week,
         ReportView::Month => Dim::Month,
     })
+}
+
+/// The waste finder's items (docs/waste.md).
+fn waste_table(ctx: &Ctx, cx: &Context) -> Result<Table> {
+    Ok(crate::attribute::waste::find(
+        cx,
+        &ctx.config.waste,
+        &ctx.config.policies,
+    )?)
 }
 
 /// Spend per day and model (`daily`: the HTML report's spend-over-time chart).
@@ -515,6 +524,7 @@ pub fn document(ctx: &Ctx, c: &Computed, args: &ReportArgs) -> Result<Doc> {
     if let Some(view) = args.by {
         let mut t = match dim_of(view) {
             Some(d) => views::dim_table(&cx, d)?,
+            None if view == ReportView::Waste => waste_table(ctx, &cx)?,
             None => views::pr_table(&cx, None)?,
         };
         if let Some(n) = args.top.filter(|&n| n > 0) {
@@ -558,6 +568,7 @@ pub fn document(ctx: &Ctx, c: &Computed, args: &ReportArgs) -> Result<Doc> {
             "unattributed".into(),
             Section::Table(views::unattributed_table(&cx)?),
         ),
+        ("waste".into(), Section::Table(waste_table(ctx, &cx)?)),
         (
             "reconciliation".into(),
             Section::Table(reconciliation_table(&c.ing)),

@@ -18,3 +18,5 @@ mod report;
 mod sources;
 mod tooling;
 mod usage;
+mod waste;
+mod whatif;

@@ -15,12 +15,12 @@ pub const CALL: i64 = 300_000_000;
 /// An original (pre-squash) commit of PR #3, known only from the export.
 const SEARCH_ORIG: &str = "5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e";
 
-struct Org {
+pub struct Org {
     _dir: tempfile::TempDir,
     api: GitRepo,
     web: GitRepo,
-    config: String,
-    claude: String,
+    pub config: String,
+    pub claude: String,
 }
 
 pub fn call(session: &str, cwd: &str, branch: &str, ts: &str, id: &str) -> String {
@@ -56,7 +56,7 @@ pub fn write_session(dir: &Path, session: &str, lines: &[String]) {
 }
 
 /// See the module docs and docs/attribution.md for what each session tests.
-fn org() -> Org {
+pub fn org() -> Org {
     let dir = tempfile::tempdir().unwrap();
     // acme/api: clock starts at 2026-10-01T00:00Z, +1h per commit
     let mut api = GitRepo::new();
@@ -116,6 +116,7 @@ fn org() -> Org {
             "mergedAt": if merged { serde_json::json!(end) } else { serde_json::Value::Null },
             "closedAt": end, "baseRefName": "main", "headRefName": head,
             "mergeCommit": if sha.is_empty() { serde_json::Value::Null } else { serde_json::json!({"oid": sha}) },
+            "additions": 10, "deletions": 2,
             "commits": if n == 3 {
                 serde_json::json!([{"oid": SEARCH_ORIG, "messageHeadline": "Add search", "authors": []}])
             } else { serde_json::json!([]) }
