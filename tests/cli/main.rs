@@ -14,6 +14,7 @@ mod init;
 mod prices;
 mod privacy;
 mod prs;
+mod reliability;
 mod report;
 mod sources;
 mod tooling;

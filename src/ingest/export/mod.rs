@@ -186,6 +186,9 @@ pub fn expand(values: &[PathBuf]) -> Result<Vec<ExportSpec>> {
             out.push(ExportSpec { path, kind });
         }
     }
+    // a file given twice (or matched by two globs) is read once
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|s| seen.insert(std::fs::canonicalize(&s.path).unwrap_or_else(|_| s.path.clone())));
     Ok(out)
 }
 

@@ -1,0 +1,270 @@
+//! Reliability across the export parsers and the newer outputs: bad input gives a counted
+//! rejection naming file and line (or an error naming the file), never a panic; the same
+//! export read twice, or the inputs in another order, change nothing; canary text in
+//! prompts, responses and tool output never reaches a report, an HTML page or the archive.
+
+use std::path::Path;
+
+use crate::common::*;
+
+fn write(dir: &Path, name: &str, text: &[u8]) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+fn sources(files: &[&str]) -> Run {
+    let mut a = vec!["sources", "--format", "json"];
+    for f in files {
+        a.extend(["--export", f]);
+    }
+    run(&a)
+}
+
+/// Each case: a file, what `sources` must say about it (accepted, rejected), and the reason
+/// of its rejections.
+#[test]
+fn bad_export_input_catalogue() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    let cases: Vec<(&str, Vec<u8>, i64, i64, &str)> = vec![
+        // a BOM and CRLF line endings are fine
+        (
+            "bom-crlf.csv",
+            b"\xef\xbb\xbfrequest_id,spend,startTime,model\r\nr1,0.5,2026-10-01T00:00:00Z,gpt-5\r\n".to_vec(),
+            1,
+            0,
+            "",
+        ),
+        // extra columns are ignored, columns in another order are found by name
+        (
+            "extra-columns.csv",
+            b"model,zzz,startTime,spend,request_id,yyy\ngpt-5,x,2026-10-01T00:00:00Z,0.25,r2,y\n".to_vec(),
+            1,
+            0,
+            "",
+        ),
+        // a truncated last row (fewer cells) lacks its money: rejected
+        (
+            "truncated.csv",
+            b"request_id,spend,startTime,model\nr3,0.5,2026-10-01T00:00:00Z,gpt-5\nr4,0.5".to_vec(),
+            1,
+            1,
+            "missing_timestamp",
+        ),
+        // invalid UTF-8 inside a row is replaced, not fatal; the row still parses
+        (
+            "invalid-utf8.csv",
+            b"request_id,spend,startTime,model\nr5\xff,0.5,2026-10-01T00:00:00Z,gpt-5\n".to_vec(),
+            1,
+            0,
+            "",
+        ),
+        // huge, negative-looking and non-numeric money
+        (
+            "numbers.csv",
+            b"request_id,spend,startTime,model\nr6,99999999999999999999,2026-10-01T00:00:00Z,gpt-5\nr7,lots,2026-10-01T00:00:00Z,gpt-5\nr8,-0.10,2026-10-01T00:00:00Z,gpt-5\n".to_vec(),
+            1,
+            2,
+            "invalid_number",
+        ),
+        // timestamps with offsets are instants: +02:00 is two hours earlier in UTC
+        (
+            "offsets.csv",
+            b"request_id,spend,startTime,model\nr9,0.5,2026-10-01T01:30:00+02:00,gpt-5\nr10,0.5,yesterday,gpt-5\n".to_vec(),
+            1,
+            1,
+            "invalid_timestamp",
+        ),
+    ];
+    for (name, bytes, accepted, rejected, reason) in &cases {
+        let f = write(p, name, bytes);
+        let r = sources(&[&f]);
+        assert_eq!(r.code, 0, "{name}: {}", r.stderr);
+        let j = r.json();
+        assert_eq!(j[0]["accepted"], *accepted, "{name}: {:#}", j[0]);
+        assert_eq!(j[0]["rejected"], *rejected, "{name}: {:#}", j[0]);
+        if *rejected > 0 {
+            assert!(r.stderr.contains(reason), "{name}: {}", r.stderr);
+            assert!(
+                r.stderr.contains(&format!("{name}:")),
+                "{name} names the file: {}",
+                r.stderr
+            );
+        }
+    }
+    // the offset row is on 2026-09-30 UTC
+    let f = write(
+        p,
+        "offset-day.csv",
+        b"request_id,spend,startTime,model\nr11,0.5,2026-10-01T01:30:00+02:00,gpt-5\n",
+    );
+    let j = run(&["usage", "--export", &f, "--by", "day", "--format", "json"])
+        .ok()
+        .json();
+    assert_eq!(j[0]["day"], "2026-09-30");
+
+    // files that are no export at all are errors naming the file (exit 1), never a panic
+    for (name, bytes) in [
+        ("empty.csv", b"".to_vec()),
+        ("binary.bin", vec![0u8, 159, 146, 150, 0, 1, 2]),
+        ("deep.json", {
+            let mut v = b"{\"data\":".to_vec();
+            v.extend(std::iter::repeat_n(b'[', 100_000));
+            v
+        }),
+    ] {
+        let f = write(p, name, &bytes);
+        let r = sources(&[&f]);
+        assert_eq!(r.code, 1, "{name}: {}", r.stderr);
+        assert!(r.stderr.contains(name), "{name}: {}", r.stderr);
+        assert!(!r.stderr.contains("panicked"), "{name}: {}", r.stderr);
+    }
+    // deeply nested JSON of a known kind: an error, not a stack overflow
+    let mut deep = b"{\"data\":[{\"starting_at\":\"2026-10-01T00:00:00Z\",\"results\":[{\"cost_type\":\"tokens\",\"amount\":".to_vec();
+    deep.extend(std::iter::repeat_n(b'[', 200_000));
+    let f = write(p, "deep-cost.json", &deep);
+    let r = run(&["sources", "--export", &f]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("deep-cost.json"), "{}", r.stderr);
+}
+
+/// The same export twice, exports in another order, and thread counts: byte-identical
+/// reports.
+#[test]
+fn dedup_is_idempotent_and_order_does_not_matter() {
+    let d = tempfile::tempdir().unwrap();
+    let a = write(
+        d.path(),
+        "a.csv",
+        b"request_id,spend,startTime,model,request_tags\nr1,0.5,2026-10-01T00:00:00Z,gpt-5,[]\nr2,0.25,2026-10-02T00:00:00Z,gpt-5,[]\n",
+    );
+    // overlaps a.csv on r2 (a re-export of a longer range)
+    let b = write(
+        d.path(),
+        "b.csv",
+        b"request_id,spend,startTime,model,request_tags\nr2,0.25,2026-10-02T00:00:00Z,gpt-5,[]\nr3,1,2026-10-03T00:00:00Z,gpt-5,[]\n",
+    );
+    let report = |files: &[&str], threads: &str| {
+        let mut args = vec![
+            "report",
+            "--format",
+            "json",
+            "--threads",
+            threads,
+            "--claude",
+            "fixtures/claude",
+        ];
+        for f in files {
+            args.extend(["--export", f]);
+        }
+        run(&args).ok().stdout
+    };
+    let once = report(&[&a, &b], "1");
+    assert_eq!(
+        once,
+        report(&[&a, &b, &a, &b], "1"),
+        "the same files again change nothing"
+    );
+    assert_eq!(once, report(&[&a, &b], "8"), "threads change nothing");
+    // in another order only the `inputs` section (which file holds the shared row) differs
+    let without_inputs = |s: &str| {
+        let mut j: serde_json::Value = serde_json::from_str(s).unwrap();
+        j.as_object_mut().unwrap().remove("inputs");
+        j
+    };
+    assert_eq!(
+        without_inputs(&once),
+        without_inputs(&report(&[&b, &a], "2"))
+    );
+    let j: serde_json::Value = serde_json::from_str(&once).unwrap();
+    let claude_total = {
+        let u = run(&[
+            "usage",
+            "--claude",
+            "fixtures/claude",
+            "--by",
+            "model",
+            "--format",
+            "json",
+        ])
+        .ok()
+        .json();
+        total_cost(&u)
+    };
+    assert_eq!(
+        nano(&j["summary"]["input_cost_usd"]),
+        claude_total + 1_750_000_000
+    );
+}
+
+const CANARY: &str = "EXPORT-CANARY-93d1";
+
+/// Prompt, response and tool text in exports never reach any output, the HTML page or the
+/// archive's files.
+#[test]
+fn export_text_never_reaches_outputs_or_the_archive() {
+    let d = tempfile::tempdir().unwrap();
+    let litellm = write(
+        d.path(),
+        "spend.json",
+        format!(
+            r#"[{{"request_id":"r1","spend":0.5,"startTime":"2026-10-01T00:00:00Z","model":"gpt-5","messages":[{{"role":"user","content":"{CANARY}"}}],"response":{{"text":"{CANARY}"}},"proxy_server_request":{{"body":"{CANARY}"}}}}]"#
+        )
+        .as_bytes(),
+    );
+    let result = write(
+        d.path(),
+        "result.json",
+        format!(r#"{{"type":"result","session_id":"s","result":"{CANARY}","total_cost_usd":0.1}}"#)
+            .as_bytes(),
+    );
+    let otel = write(
+        d.path(),
+        "otel.jsonl",
+        format!(
+            r#"{{"resourceLogs":[{{"resource":{{"attributes":[]}},"scopeLogs":[{{"logRecords":[{{"timeUnixNano":"1790812800000000000","body":{{"stringValue":"claude_code.user_prompt"}},"attributes":[{{"key":"event.name","value":{{"stringValue":"user_prompt"}}}},{{"key":"prompt","value":{{"stringValue":"{CANARY}"}}}}]}},{{"timeUnixNano":"1790812800000000000","body":{{"stringValue":"claude_code.tool_result"}},"attributes":[{{"key":"event.name","value":{{"stringValue":"tool_result"}}}},{{"key":"tool_parameters","value":{{"stringValue":"{CANARY}"}}}}]}}]}}]}}]}}"#
+        )
+        .as_bytes(),
+    );
+    let exports = ["--export", &litellm, "--export", &result, "--export", &otel];
+    let mut outputs = Vec::new();
+    for format in ["table", "json", "csv", "ndjson", "markdown", "html"] {
+        let by: &[&str] = if format == "csv" {
+            &["--by", "model"]
+        } else {
+            &[]
+        };
+        let mut a = vec!["report", "--format", format, "-vv"];
+        a.extend(by);
+        a.extend(exports);
+        outputs.push(run(&a));
+        let mut a = vec!["sources", "--rejected", "--format", format, "-vv"];
+        a.extend(exports);
+        outputs.push(run(&a));
+    }
+    for r in &outputs {
+        assert!(!r.stdout.contains(CANARY), "leaked to stdout: {}", r.stdout);
+        assert!(!r.stderr.contains(CANARY), "leaked to stderr: {}", r.stderr);
+    }
+    let arch = d.path().join("archive");
+    let mut a = vec!["ingest", "--archive", arch.to_str().unwrap(), "-q"];
+    a.extend(exports);
+    run(&a).ok();
+    let mut stack = vec![arch];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                assert!(
+                    !bytes.windows(CANARY.len()).any(|w| w == CANARY.as_bytes()),
+                    "leaked into {}",
+                    path.display()
+                );
+            }
+        }
+    }
+}
