@@ -11,7 +11,7 @@ use chrono::{Datelike, Days, NaiveDate};
 use super::Ctx;
 use super::report::compute;
 use crate::ExitStatus;
-use crate::attribute::views::{self, Context, cost_by, div_round};
+use crate::attribute::views::{self, cost_by, div_round};
 use crate::cli::{BudgetPeriod, CheckArgs};
 use crate::config::{ModelPolicy, wildcard};
 use crate::money::format_usd_human;
@@ -167,12 +167,7 @@ pub fn run(ctx: &Ctx, args: &CheckArgs) -> Result<ExitStatus> {
     }
 
     let c = compute(ctx)?;
-    let cx = Context {
-        a: &c.attributed,
-        prs: &c.prs,
-        merged: &c.merged,
-        period_start: c.period_start,
-    };
+    let cx = c.context();
     let s = views::summary(&cx)?;
     let mut rules: Vec<Rule> = Vec::new();
 

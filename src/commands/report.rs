@@ -45,6 +45,18 @@ pub struct Computed {
     pub period_start: Option<i64>,
 }
 
+impl Computed {
+    /// What the views read.
+    pub fn context(&self) -> Context<'_> {
+        Context {
+            a: &self.attributed,
+            prs: &self.prs,
+            merged: &self.merged,
+            period_start: self.period_start,
+        }
+    }
+}
+
 pub fn run(ctx: &Ctx, args: &ReportArgs) -> Result<ExitStatus> {
     let c = compute(ctx)?;
     let doc = document(ctx, &c, args)?;
@@ -515,12 +527,7 @@ fn keep_top(t: &mut Table, n: usize) {
 
 /// The report document.
 pub fn document(ctx: &Ctx, c: &Computed, args: &ReportArgs) -> Result<Doc> {
-    let cx = Context {
-        a: &c.attributed,
-        prs: &c.prs,
-        merged: &c.merged,
-        period_start: c.period_start,
-    };
+    let cx = c.context();
     if let Some(view) = args.by {
         let mut t = match dim_of(view) {
             Some(d) => views::dim_table(&cx, d)?,

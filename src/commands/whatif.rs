@@ -9,7 +9,6 @@ use serde::Deserialize;
 use super::Ctx;
 use super::report::compute;
 use crate::ExitStatus;
-use crate::attribute::views::Context;
 use crate::attribute::whatif::{self, Swap};
 use crate::cli::{WhatifArgs, WhatifView};
 use crate::pricing::PriceTable;
@@ -95,12 +94,7 @@ pub fn run(ctx: &Ctx, a: &WhatifArgs) -> Result<ExitStatus> {
     let prices = ctx.prices()?;
     let swaps = swaps(ctx, a, &prices)?;
     let c = compute(ctx)?;
-    let cx = Context {
-        a: &c.attributed,
-        prs: &c.prs,
-        merged: &c.merged,
-        period_start: c.period_start,
-    };
+    let cx = c.context();
     let r = whatif::reprice(&cx, &prices, &swaps)?;
     let prs = whatif::by_pr(&cx, &r)?;
     let doc = match a.by {
