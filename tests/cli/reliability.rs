@@ -268,3 +268,41 @@ fn export_text_never_reaches_outputs_or_the_archive() {
         }
     }
 }
+
+/// With no network at all (a fresh network namespace: not even loopback is up), the whole
+/// demo — repositories, exports, reconciliation, the full report in every format — runs and
+/// gives the same bytes. Skipped with a message where namespaces are not allowed.
+#[test]
+fn runs_without_a_network() {
+    let bin = env!("CARGO_BIN_EXE_costper");
+    let home = tempfile::tempdir().unwrap();
+    let offline = |format: &str| {
+        std::process::Command::new("unshare")
+            .args(["-rn", bin, "demo", "--format", format])
+            .current_dir(root())
+            .env_clear()
+            .env("HOME", home.path())
+            .output()
+    };
+    let probe = std::process::Command::new("unshare")
+        .args(["-rn", "true"])
+        .output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        eprintln!("SKIPPED: cannot create a network namespace here (unshare -rn)");
+        return;
+    }
+    for format in ["json", "html", "markdown"] {
+        let out = offline(format).expect("unshare runs");
+        assert!(
+            out.status.success(),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let online = run(&["demo", "--format", format]).ok();
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            online.stdout,
+            "{format}"
+        );
+    }
+}
