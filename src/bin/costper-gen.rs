@@ -8,6 +8,13 @@
 //! squash PRs (`Title (#N)`), merge PRs (`Merge pull request #N from org/branch`, 1–4 branch
 //! commits), direct pushes, reverts of earlier PRs, and AI markers on about a third of the work
 //! (Claude Code and Codex co-author trailers, `Generated with [Claude Code]`, claude[bot]).
+//!
+//!   costper-gen claude --dir DIR --mb N [--seed S]
+//!
+//! writes a Claude Code corpus of about N MB under `DIR/projects/`, shaped like real ones:
+//! 40 projects, session files from ~100 KB to ~100 MB (log-uniform), lines of 2–4 KB (large
+//! tool outputs and thinking blocks), 1–4 streamed lines per API response, subagent
+//! transcripts, `summary` and `file-history-snapshot` lines, three models.
 
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
@@ -250,13 +257,193 @@ impl<W: Write> Gen<W> {
 fn usage() -> ExitCode {
     eprintln!(
         "usage: costper-gen history --style squash|merge|mixed --commits N [--seed S]\n\
-         writes a git fast-import stream to stdout (pipe into `git fast-import --quiet`)"
+         writes a git fast-import stream to stdout (pipe into `git fast-import --quiet`)\n\
+         usage: costper-gen claude --dir DIR --mb N [--seed S]\n\
+         writes a Claude Code corpus of about N MB under DIR/projects/"
     );
     ExitCode::from(2)
 }
 
+/// Filler text of `n` bytes (no characters JSON would escape).
+fn filler(rng: &mut Rng, n: usize) -> String {
+    const WORDS: &[&str] = &[
+        "fn", "let", "match", "return", "self", "struct", "impl", "error", "value", "test",
+        "cargo", "build", "ok", "file", "line", "column", "where", "into", "iter", "map",
+    ];
+    let mut s = String::with_capacity(n + 8);
+    while s.len() < n {
+        s.push_str(WORDS[rng.below(WORDS.len() as u64) as usize]);
+        s.push(if rng.below(12) == 0 { '\n' } else { ' ' });
+    }
+    s.truncate(n);
+    s.replace('\n', "\\n")
+}
+
+/// One session transcript of about `bytes` bytes; returns the bytes written.
+fn claude_session(
+    rng: &mut Rng,
+    path: &std::path::Path,
+    session: &str,
+    cwd: &str,
+    bytes: u64,
+    sidechain: bool,
+) -> io::Result<u64> {
+    const MODELS: &[&str] = &[
+        "claude-sonnet-4-5-20250929",
+        "claude-opus-4-6",
+        "claude-haiku-4-5-20251001",
+    ];
+    if let Some(d) = path.parent() {
+        std::fs::create_dir_all(d)?;
+    }
+    let mut w = BufWriter::new(std::fs::File::create(path)?);
+    let mut written = 0u64;
+    let mut t = 1_790_812_800 + rng.below(28 * 86_400) as i64;
+    let mut call = 0u64;
+    let model = MODELS[rng.below(3) as usize];
+    let mut context = 8_000 + rng.below(20_000);
+    // October 2026 (a session may run past the 31st: it stays on the 31st)
+    let ts = |t: i64| {
+        let secs = t % 86_400;
+        let day = 1 + (t - 1_790_812_800) / 86_400;
+        format!(
+            "2026-10-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+            day.clamp(1, 31),
+            secs / 3600,
+            (secs / 60) % 60,
+            secs % 60,
+            (t * 7) % 1000
+        )
+    };
+    let side = if sidechain { "true" } else { "false" };
+    while written < bytes {
+        t += 5 + rng.below(90) as i64;
+        // a tool result with a large output
+        let n = 1_500 + rng.below(2_500) as usize;
+        let out = filler(rng, n);
+        let line = format!(
+            "{{\"parentUuid\":null,\"isSidechain\":{side},\"userType\":\"external\",\"cwd\":\"{cwd}\",\"sessionId\":\"{session}\",\"version\":\"2.1.63\",\"gitBranch\":\"feat/x{}\",\"type\":\"user\",\"message\":{{\"role\":\"user\",\"content\":[{{\"type\":\"tool_result\",\"tool_use_id\":\"toolu_{call}\",\"content\":\"{out}\"}}]}},\"uuid\":\"u{call}\",\"timestamp\":\"{}\"}}\n",
+            call % 7,
+            ts(t)
+        );
+        w.write_all(line.as_bytes())?;
+        written += line.len() as u64;
+        // the response, streamed as 1–4 content blocks (thinking first)
+        let blocks = 1 + rng.below(4);
+        let write = if call == 0 {
+            context
+        } else {
+            200 + rng.below(4_000)
+        };
+        let read = if call == 0 { 0 } else { context };
+        // the context grows until auto-compaction shrinks it
+        context += write;
+        if context > 180_000 {
+            context = 20_000 + rng.below(10_000);
+        }
+        let output = 50 + rng.below(2_000);
+        // every streamed line of a response repeats its input tokens
+        let input = 3 + rng.below(40);
+        for b in 0..blocks {
+            let n = 1_000 + rng.below(2_000) as usize;
+            let text = filler(rng, n);
+            let kind = if b == 0 && blocks > 1 {
+                "thinking"
+            } else {
+                "text"
+            };
+            let out_tokens = if b + 1 == blocks {
+                output
+            } else {
+                output * (b + 1) / (blocks + 1)
+            };
+            let line = format!(
+                "{{\"parentUuid\":\"u{call}\",\"isSidechain\":{side},\"userType\":\"external\",\"cwd\":\"{cwd}\",\"sessionId\":\"{session}\",\"version\":\"2.1.63\",\"gitBranch\":\"feat/x{}\",\"message\":{{\"model\":\"{model}\",\"id\":\"msg_{session}_{call}\",\"type\":\"message\",\"role\":\"assistant\",\"content\":[{{\"type\":\"{kind}\",\"{kind}\":\"{text}\"}}],\"usage\":{{\"input_tokens\":{},\"cache_creation_input_tokens\":{write},\"cache_read_input_tokens\":{read},\"cache_creation\":{{\"ephemeral_5m_input_tokens\":{write},\"ephemeral_1h_input_tokens\":0}},\"output_tokens\":{out_tokens},\"service_tier\":\"standard\"}}}},\"requestId\":\"req_{session}_{call}\",\"type\":\"assistant\",\"uuid\":\"a{call}_{b}\",\"timestamp\":\"{}\"}}\n",
+                call % 7,
+                input,
+                ts(t + 2 + b as i64)
+            );
+            w.write_all(line.as_bytes())?;
+            written += line.len() as u64;
+        }
+        if call % 50 == 49 {
+            let line = format!(
+                "{{\"type\":\"summary\",\"summary\":\"{}\",\"leafUuid\":\"u{call}\"}}\n{{\"type\":\"file-history-snapshot\",\"messageId\":\"m{call}\",\"snapshot\":{{\"trackedFileBackups\":{{}}}},\"isSnapshotUpdate\":false}}\n",
+                filler(rng, 200)
+            );
+            w.write_all(line.as_bytes())?;
+            written += line.len() as u64;
+        }
+        call += 1;
+    }
+    w.flush()?;
+    Ok(written)
+}
+
+/// A corpus of about `mb` MB under `dir/projects`.
+fn claude_corpus(dir: &std::path::Path, mb: u64, seed: u64) -> io::Result<()> {
+    let mut rng = Rng(seed);
+    let target = mb * 1_000_000;
+    let mut total = 0u64;
+    let mut n = 0u64;
+    while total < target {
+        let project = n % 40;
+        let cwd = format!("/home/dev/project-{project}");
+        let slug = cwd.replace('/', "-");
+        // log-uniform sizes between ~100 KB and ~100 MB, capped by what is left
+        let exp = 5.0 + (rng.below(1_000) as f64 / 1_000.0) * 3.0;
+        let size = (10f64.powf(exp) as u64).min(target - total).max(50_000);
+        let session = format!("{:08x}-0000-4000-8000-{:012x}", n, seed);
+        let dirp = dir.join("projects").join(&slug);
+        total += claude_session(
+            &mut rng,
+            &dirp.join(format!("{session}.jsonl")),
+            &session,
+            &cwd,
+            size,
+            false,
+        )?;
+        if rng.below(4) == 0 {
+            let sub = dirp
+                .join(&session)
+                .join("subagents")
+                .join(format!("agent-{n}.jsonl"));
+            total += claude_session(&mut rng, &sub, &session, &cwd, size / 10 + 20_000, true)?;
+        }
+        n += 1;
+    }
+    eprintln!("costper-gen: {} sessions, {:.1} MB", n, total as f64 / 1e6);
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("claude") {
+        let (mut dir, mut mb, mut seed) = (None, 100u64, 7u64);
+        let mut it = args[1..].iter();
+        while let Some(a) = it.next() {
+            match (a.as_str(), it.next()) {
+                ("--dir", Some(d)) => dir = Some(std::path::PathBuf::from(d)),
+                ("--mb", Some(n)) => match n.parse() {
+                    Ok(n) => mb = n,
+                    Err(_) => return usage(),
+                },
+                ("--seed", Some(n)) => match n.parse() {
+                    Ok(n) => seed = n,
+                    Err(_) => return usage(),
+                },
+                _ => return usage(),
+            }
+        }
+        let Some(dir) = dir else { return usage() };
+        return match claude_corpus(&dir, mb, seed) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("costper-gen: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     if args.first().map(String::as_str) != Some("history") {
         return usage();
     }
