@@ -465,8 +465,11 @@ pub fn load(opts: &LoadOptions, prices: &PriceTable) -> Result<Ingested> {
                 RootOrigin::Flag,
                 1,
             ));
+            // an export's "rows" are its items: what became a record, was ignored or was
+            // rejected (a headless result with two models is two), so that
+            // rows = accepted + duplicates + ignored + rejected holds for every file
             let mut t = FileTally {
-                rows: o.rows,
+                rows: o.records.len() as u64 + o.ignored + o.rejects.len() as u64,
                 ignored: o.ignored,
                 ..FileTally::default()
             };

@@ -245,7 +245,7 @@ fn every_kind_is_detected() {
         ),
         (
             "j-result.json",
-            r#"{"type":"result","session_id":"s","total_cost_usd":0.2,"modelUsage":{"claude-sonnet-4-5":{"inputTokens":1,"outputTokens":1,"costUSD":0.2}}}"#,
+            r#"{"type":"result","session_id":"s","total_cost_usd":0.2,"modelUsage":{"claude-sonnet-4-5":{"inputTokens":1,"outputTokens":1,"costUSD":0.15},"claude-haiku-4-5":{"inputTokens":1,"costUSD":0.05}}}"#,
             "claude_result",
         ),
         (
@@ -273,14 +273,22 @@ fn every_kind_is_detected() {
         .json();
     let rows = j.as_array().unwrap();
     assert_eq!(rows.len(), files.len());
+    for r in rows {
+        let n = |k: &str| r[k].as_i64().unwrap();
+        assert_eq!(
+            n("rows"),
+            n("accepted") + n("duplicates") + n("ignored") + n("rejected") + n("incomplete"),
+            "every item in one bucket: {r:#}"
+        );
+    }
     for (row, (name, _, kind)) in rows.iter().zip(&files) {
         assert!(row["path"].as_str().unwrap().ends_with(name));
         assert_eq!(row["format"], *kind, "{name}");
-        // the cost report has two USD rows and a GBP one
-        let (accepted, rejected) = if *name == "a-cost.json" {
-            (2, 1)
-        } else {
-            (1, 0)
+        // the cost report has two USD rows and a GBP one; the headless run used two models
+        let (accepted, rejected) = match *name {
+            "a-cost.json" => (2, 1),
+            "j-result.json" => (2, 0),
+            _ => (1, 0),
         };
         assert_eq!(row["accepted"], accepted, "{name}: {row:#}");
         assert_eq!(row["rejected"], rejected, "{name}: {row:#}");
