@@ -116,6 +116,20 @@ pub struct ModelPolicy {
     pub allow: Vec<String>,
 }
 
+impl ModelPolicy {
+    /// Whether the policy applies to calls of this workflow, repository and branch.
+    pub fn applies(&self, workflow: &str, repo: &str, branch: &str) -> bool {
+        let field =
+            |want: &Option<String>, have: &str| want.as_deref().is_none_or(|w| wildcard(w, have));
+        field(&self.workflow, workflow) && field(&self.repo, repo) && field(&self.branch, branch)
+    }
+
+    /// Whether the policy allows the model.
+    pub fn allows(&self, model: &str) -> bool {
+        self.allow.iter().any(|a| wildcard(a, model))
+    }
+}
+
 /// Money in a config file: a decimal string (`"25.50"`) or a number, read exactly from
 /// its text.
 fn usd<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {

@@ -6,6 +6,8 @@
 //! rows, so tokens and calls are never double counted when a row is split between PRs;
 //! PR-level dimensions (pr, repo, author) aggregate the split buckets.
 
+use std::collections::BTreeMap;
+
 use polars::prelude::*;
 
 use super::Attributed;
@@ -52,11 +54,7 @@ fn to_table(df: &DataFrame, spec: &[(&str, &str, Kind, bool)]) -> PolarsResult<T
                 .iter()
                 .map(|x| x.map_or(Value::Null, Value::Int))
                 .collect(),
-            Kind::Usd => c
-                .i64()?
-                .iter()
-                .map(|x| x.map_or(Value::Null, Value::Usd))
-                .collect(),
+            Kind::Usd => c.i64()?.iter().map(Value::opt_usd).collect(),
             Kind::Share => c
                 .f64()?
                 .iter()
@@ -346,6 +344,16 @@ fn earlier_cost(cx: &Context, j: &LazyFrame) -> PolarsResult<i64> {
         .unwrap_or(0))
 }
 
+/// Column `n` of `df` as integers (cast when it is another integer, date or time type).
+pub(crate) fn ints(df: &DataFrame, n: &str) -> PolarsResult<Int64Chunked> {
+    Ok(df.column(n)?.cast(&DataType::Int64)?.i64()?.clone())
+}
+
+/// Column `n` of `df` as text (cast when it is not).
+pub(crate) fn strs(df: &DataFrame, n: &str) -> PolarsResult<StringChunked> {
+    Ok(df.column(n)?.cast(&DataType::String)?.str()?.clone())
+}
+
 /// A group of [`cost_by`]: key values, cost (nano-USD), requests.
 pub type Group = (Vec<Option<String>>, i64, i64);
 
@@ -381,6 +389,36 @@ pub fn cost_by(cx: &Context, keys: &[&str]) -> PolarsResult<Vec<Group>> {
             )
         })
         .collect())
+}
+
+/// (policy index, workflow, model) → (cost in nano-USD, calls).
+pub type Violations = BTreeMap<(usize, String, String), (i64, i64)>;
+
+/// Calls of models a policy does not allow: (policy index, workflow, model) → (cost,
+/// calls). The first policy that applies to a call (its workflow / repo / branch patterns)
+/// decides for it. `check`'s policy rules and the waste finder's `disallowed_model` items.
+pub fn policy_violations(
+    cx: &Context,
+    policies: &[crate::config::ModelPolicy],
+) -> PolarsResult<Violations> {
+    let mut out = Violations::new();
+    if policies.is_empty() {
+        return Ok(out);
+    }
+    for (k, cost, calls) in cost_by(cx, &["workflow", "repo", "branch", "model"])? {
+        let v = |i: usize| k[i].as_deref().unwrap_or("");
+        let Some(pi) = policies.iter().position(|p| p.applies(v(0), v(1), v(2))) else {
+            continue;
+        };
+        if !policies[pi].allows(v(3)) {
+            let e = out
+                .entry((pi, v(0).to_string(), v(3).to_string()))
+                .or_default();
+            e.0 += cost;
+            e.1 += calls;
+        }
+    }
+    Ok(out)
 }
 
 /// Attributed cost per PR: `repo`, `number`, `cost`, `requests`, `models`, `signals`,

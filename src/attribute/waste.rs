@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
-use super::views::Context;
+use super::views::{Context, ints, strs};
 use crate::config::{ModelPolicy, WasteConfig, wildcard};
 use crate::money::format_usd_human;
 use crate::report::{Col, Table, Value};
@@ -44,14 +44,6 @@ struct Item {
     cost: i64,
     requests: i64,
     detail: String,
-}
-
-fn ints(df: &DataFrame, n: &str) -> PolarsResult<Int64Chunked> {
-    Ok(df.column(n)?.cast(&DataType::Int64)?.i64()?.clone())
-}
-
-fn strs(df: &DataFrame, n: &str) -> PolarsResult<StringChunked> {
-    Ok(df.column(n)?.cast(&DataType::String)?.str()?.clone())
 }
 
 fn usd(n: i64) -> String {
@@ -403,36 +395,14 @@ pub fn find(cx: &Context, cfg: &WasteConfig, policies: &[ModelPolicy]) -> Polars
     }
 
     // models a policy does not allow
-    if !policies.is_empty() {
-        let groups = super::views::cost_by(cx, &["workflow", "repo", "branch", "model"])?;
-        let mut bad: BTreeMap<(String, String), (i64, i64, usize)> = BTreeMap::new();
-        for (k, cost, calls) in groups {
-            let have = |v: &Option<String>| v.clone().unwrap_or_default();
-            let applies = |want: &Option<String>, v: &Option<String>| {
-                want.as_deref().is_none_or(|w| wildcard(w, &have(v)))
-            };
-            let Some(pi) = policies.iter().position(|p| {
-                applies(&p.workflow, &k[0]) && applies(&p.repo, &k[1]) && applies(&p.branch, &k[2])
-            }) else {
-                continue;
-            };
-            let model = have(&k[3]);
-            if !policies[pi].allow.iter().any(|a| wildcard(a, &model)) {
-                let e = bad.entry((have(&k[0]), model)).or_default();
-                e.0 += cost;
-                e.1 += calls;
-                e.2 = pi;
-            }
-        }
-        for ((w, m), (cost, calls, pi)) in bad {
-            items.push(Item {
-                kind: "disallowed_model",
-                item: format!("{w}: {m}"),
-                cost,
-                requests: calls,
-                detail: format!("policy[{pi}] allows {}", policies[pi].allow.join(", ")),
-            });
-        }
+    for ((pi, w, m), (cost, calls)) in super::views::policy_violations(cx, policies)? {
+        items.push(Item {
+            kind: "disallowed_model",
+            item: format!("{w}: {m}"),
+            cost,
+            requests: calls,
+            detail: format!("policy[{pi}] allows {}", policies[pi].allow.join(", ")),
+        });
     }
 
     let total = super::views::summary(cx)?.input_cost;

@@ -11,7 +11,7 @@
 use chrono::DateTime;
 use polars::prelude::*;
 
-use super::views::Context;
+use super::views::{Context, ints, strs};
 use super::{opt_ints, split_column};
 use crate::config::wildcard;
 use crate::money::div_round;
@@ -53,15 +53,12 @@ pub fn reprice(cx: &Context, prices: &PriceTable, swaps: &[Swap]) -> PolarsResul
         text_col(u, "repo")?,
     );
     let cost = u.column("cost")?.i64()?;
-    let tok = |n: &str| -> PolarsResult<Int64Chunked> {
-        Ok(u.column(n)?.cast(&DataType::Int64)?.i64()?.clone())
-    };
     let (input, output, read, w5, w1) = (
-        tok("input_tokens")?,
-        tok("output_tokens")?,
-        tok("cache_read_tokens")?,
-        tok("cache_write_5m_tokens")?,
-        tok("cache_write_1h_tokens")?,
+        ints(u, "input_tokens")?,
+        ints(u, "output_tokens")?,
+        ints(u, "cache_read_tokens")?,
+        ints(u, "cache_write_5m_tokens")?,
+        ints(u, "cache_write_1h_tokens")?,
     );
     let mut whatif: Vec<Option<i64>> = Vec::with_capacity(u.height());
     let mut swapped: Vec<Option<String>> = Vec::with_capacity(u.height());
@@ -152,10 +149,6 @@ pub fn reprice(cx: &Context, prices: &PriceTable, swaps: &[Swap]) -> PolarsResul
     })
 }
 
-fn money(v: Option<i64>) -> Value {
-    v.map_or(Value::Null, Value::Usd)
-}
-
 /// Cost, what-if cost and savings per `dim` of the usage (`workflow`, `model`, `repo`),
 /// most savings first.
 pub fn by_dim(r: &Repriced, dim: &str) -> PolarsResult<Table> {
@@ -188,19 +181,21 @@ pub fn by_dim(r: &Repriced, dim: &str) -> PolarsResult<Table> {
         .collect()?;
     let key = df.column(dim)?.cast(&DataType::String)?;
     let key = key.str()?;
-    let ints = |n: &str| -> PolarsResult<Int64Chunked> {
-        Ok(df.column(n)?.cast(&DataType::Int64)?.i64()?.clone())
-    };
-    let (c, w, n, sw) = (ints("c")?, ints("w")?, ints("n")?, ints("s")?);
+    let (c, w, n, sw) = (
+        ints(&df, "c")?,
+        ints(&df, "w")?,
+        ints(&df, "n")?,
+        ints(&df, "s")?,
+    );
     let to = crate::report::frame::list_values(&df, "to")?;
     let rows = (0..df.height())
         .map(|i| {
             vec![
                 key.get(i)
                     .map_or(Value::Null, |k| Value::Str(k.to_string())),
-                money(c.get(i)),
-                money(w.get(i)),
-                money(c.get(i).zip(w.get(i)).map(|(c, w)| c - w)),
+                Value::opt_usd(c.get(i)),
+                Value::opt_usd(w.get(i)),
+                Value::opt_usd(c.get(i).zip(w.get(i)).map(|(c, w)| c - w)),
                 Value::Int(n.get(i).unwrap_or(0)),
                 Value::Int(sw.get(i).unwrap_or(0)),
                 to[i].clone(),
@@ -265,14 +260,8 @@ pub fn by_pr(cx: &Context, r: &Repriced) -> PolarsResult<Table> {
         SortMultipleOptions::default().with_order_descending_multi([true, false, false]),
     )
     .collect()?;
-    let s = |n: &str| -> PolarsResult<StringChunked> {
-        Ok(df.column(n)?.cast(&DataType::String)?.str()?.clone())
-    };
-    let i = |n: &str| -> PolarsResult<Int64Chunked> {
-        Ok(df.column(n)?.cast(&DataType::Int64)?.i64()?.clone())
-    };
-    let (repo, title, state) = (s("repo")?, s("title")?, s("state")?);
-    let (number, c, w) = (i("number")?, i("c")?, i("w")?);
+    let (repo, title, state) = (strs(&df, "repo")?, strs(&df, "title")?, strs(&df, "state")?);
+    let (number, c, w) = (ints(&df, "number")?, ints(&df, "c")?, ints(&df, "w")?);
     let merged = df.column("merged_in_period")?.bool()?.clone();
     let text = |v: Option<&str>| v.map_or(Value::Null, |t| Value::Str(t.to_string()));
     let rows = (0..df.height())
@@ -283,9 +272,9 @@ pub fn by_pr(cx: &Context, r: &Repriced) -> PolarsResult<Table> {
                 text(title.get(k)),
                 text(state.get(k)),
                 Value::Bool(merged.get(k).unwrap_or(false)),
-                money(c.get(k)),
-                money(w.get(k)),
-                money(c.get(k).zip(w.get(k)).map(|(c, w)| c - w)),
+                Value::opt_usd(c.get(k)),
+                Value::opt_usd(w.get(k)),
+                Value::opt_usd(c.get(k).zip(w.get(k)).map(|(c, w)| c - w)),
             ]
         })
         .collect();

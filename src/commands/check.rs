@@ -13,7 +13,7 @@ use super::report::compute;
 use crate::ExitStatus;
 use crate::attribute::views::{self, cost_by, div_round};
 use crate::cli::{BudgetPeriod, CheckArgs};
-use crate::config::{ModelPolicy, wildcard};
+use crate::config::ModelPolicy;
 use crate::money::format_usd_human;
 use crate::report::{Col, Doc, Table, Value};
 
@@ -176,7 +176,7 @@ pub fn run(ctx: &Ctx, args: &CheckArgs) -> Result<ExitStatus> {
         rules.push(Rule {
             name: "max_cost_per_pr".into(),
             limit: Value::Usd(limit),
-            actual: actual.map_or(Value::Null, Value::Usd),
+            actual: Value::opt_usd(actual),
             breach: actual.is_some_and(|a| a > limit),
             detail: match actual {
                 Some(a) => format!(
@@ -222,7 +222,7 @@ pub fn run(ctx: &Ctx, args: &CheckArgs) -> Result<ExitStatus> {
         rules.push(Rule {
             name: "max_pr_cost".into(),
             limit: Value::Usd(limit),
-            actual: max.map_or(Value::Null, Value::Usd),
+            actual: Value::opt_usd(max),
             breach: !over.is_empty(),
             detail: if over.is_empty() {
                 "no merged PR above the limit".into()
@@ -288,7 +288,7 @@ pub fn run(ctx: &Ctx, args: &CheckArgs) -> Result<ExitStatus> {
         rules.push(Rule {
             name: "max_actor_cost".into(),
             limit: Value::Usd(limit),
-            actual: max.map_or(Value::Null, Value::Usd),
+            actual: Value::opt_usd(max),
             breach: !over.is_empty(),
             detail,
         });
@@ -313,50 +313,34 @@ pub fn run(ctx: &Ctx, args: &CheckArgs) -> Result<ExitStatus> {
         });
     }
 
-    if !policies.is_empty() {
-        let groups = cost_by(&cx, &["workflow", "repo", "branch", "model"])?;
-        for (i, p) in policies.iter().enumerate() {
-            let applies = |want: &Option<String>, have: &Option<String>| {
-                want.as_deref()
-                    .is_none_or(|w| wildcard(w, have.as_deref().unwrap_or("")))
-            };
-            let mut bad: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
-            for (k, cost, calls) in &groups {
-                // the first policy that applies to a row decides for it
-                let first = policies.iter().position(|q| {
-                    applies(&q.workflow, &k[0])
-                        && applies(&q.repo, &k[1])
-                        && applies(&q.branch, &k[2])
-                });
-                if first != Some(i) {
-                    continue;
-                }
-                let model = k[3].clone().unwrap_or_default();
-                if !p.allow.iter().any(|a| wildcard(a, &model)) {
-                    let e = bad.entry(model).or_default();
-                    e.0 += cost;
-                    e.1 += calls;
-                }
-            }
-            let total: i64 = bad.values().map(|v| v.0).sum();
-            rules.push(Rule {
-                name: policy_name(i, p),
-                limit: Value::Str(format!("allow {}", p.allow.join(", "))),
-                actual: Value::Usd(total),
-                breach: !bad.is_empty(),
-                detail: if bad.is_empty() {
-                    "only allowed models".into()
-                } else {
-                    format!(
-                        "models not allowed: {}",
-                        bad.iter()
-                            .map(|(m, (c, n))| format!("{m} ({} in {n} call(s))", usd(*c)))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                },
-            });
+    let violations = views::policy_violations(&cx, policies)?;
+    for (i, p) in policies.iter().enumerate() {
+        // this policy's disallowed models, over all the workflows it decides for
+        let mut bad: std::collections::BTreeMap<&str, (i64, i64)> = Default::default();
+        for ((_, _, model), (cost, calls)) in violations.iter().filter(|(k, _)| k.0 == i) {
+            let e = bad.entry(model).or_default();
+            e.0 += cost;
+            e.1 += calls;
         }
+        let bad: Vec<(&str, (i64, i64))> = bad.into_iter().collect();
+        let total: i64 = bad.iter().map(|v| v.1.0).sum();
+        rules.push(Rule {
+            name: policy_name(i, p),
+            limit: Value::Str(format!("allow {}", p.allow.join(", "))),
+            actual: Value::Usd(total),
+            breach: !bad.is_empty(),
+            detail: if bad.is_empty() {
+                "only allowed models".into()
+            } else {
+                format!(
+                    "models not allowed: {}",
+                    bad.iter()
+                        .map(|(m, (c, n))| format!("{m} ({} in {n} call(s))", usd(*c)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            },
+        });
     }
 
     let breaches: Vec<&Rule> = rules.iter().filter(|r| r.breach).collect();

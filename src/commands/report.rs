@@ -153,10 +153,6 @@ fn usd(n: i64) -> Value {
     Value::Usd(n)
 }
 
-fn opt_usd(n: Option<i64>) -> Value {
-    n.map_or(Value::Null, Value::Usd)
-}
-
 fn share(part: i64, whole: i64) -> Value {
     if whole != 0 {
         Value::Share(part as f64 / whole as f64)
@@ -194,22 +190,22 @@ pub fn summary_fields(s: &Summary) -> Vec<(Col, Value)> {
         f(
             "cost_per_merged_pr_usd",
             "Cost per merged PR",
-            opt_usd(div_round(s.merged_cost, s.merged_prs)),
+            Value::opt_usd(div_round(s.merged_cost, s.merged_prs)),
         ),
         f(
             "fully_loaded_cost_per_merged_pr_usd",
             "Fully loaded cost per merged PR",
-            opt_usd(div_round(s.input_cost, s.merged_prs)),
+            Value::opt_usd(div_round(s.input_cost, s.merged_prs)),
         ),
         f(
             "median_pr_cost_usd",
             "Median cost of a merged PR with AI spend",
-            opt_usd(s.median_pr_cost),
+            Value::opt_usd(s.median_pr_cost),
         ),
         f(
             "p90_pr_cost_usd",
             "p90 cost of a merged PR with AI spend",
-            opt_usd(s.p90_pr_cost),
+            Value::opt_usd(s.p90_pr_cost),
         ),
         f(
             "merged_pr_cost_usd",

@@ -62,6 +62,11 @@ impl Value {
         t.map_or(Value::Null, Value::Ts)
     }
 
+    /// nano-USD, or null when unknown.
+    pub fn opt_usd(n: Option<i64>) -> Value {
+        n.map_or(Value::Null, Value::Usd)
+    }
+
     /// Machine text: the same in CSV and (for non-numbers) JSON.
     pub fn machine_text(&self) -> String {
         match self {
