@@ -405,7 +405,8 @@ pub fn find(cx: &Context, cfg: &WasteConfig, policies: &[ModelPolicy]) -> Polars
         });
     }
 
-    let total = super::views::summary(cx)?.input_cost;
+    // all spend of the period (the shares' denominator): the usage's cost, not a whole summary
+    let total = cx.a.usage.column("cost")?.i64()?.sum().unwrap_or(0);
     let order = |k: &str| KINDS.iter().position(|x| *x == k).unwrap_or(KINDS.len());
     items.sort_by(|a, b| {
         order(a.kind)
