@@ -10,6 +10,8 @@ pub mod attribute;
 pub mod cli;
 pub mod commands;
 pub mod config;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod ingest;
 pub mod money;
 pub mod outcomes;

@@ -206,7 +206,11 @@ static FUNCTION_OUTPUT: LazyLock<Finder<'static>> =
 
 /// Reads one rollout file.
 pub fn read_file(path: &Path, file: u32) -> io::Result<CodexFile> {
-    let mut reader = BufReader::with_capacity(256 << 10, File::open(path)?);
+    read_from(BufReader::with_capacity(256 << 10, File::open(path)?), file)
+}
+
+/// Reads one rollout from any reader.
+pub fn read_from(mut reader: impl BufRead, file: u32) -> io::Result<CodexFile> {
     let mut out = CodexFile {
         file,
         ..CodexFile::default()

@@ -308,7 +308,12 @@ fn gitlab(v: Value) -> Result<ExportPr, String> {
 pub fn read(path: &Path) -> Result<ExportFile> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read PR export {}", path.display()))?;
-    let root: Value = serde_json::from_str(&text)
+    parse(&text, path)
+}
+
+/// Parses the text of a PR export read from `path`.
+pub fn parse(text: &str, path: &Path) -> Result<ExportFile> {
+    let root: Value = serde_json::from_str(text)
         .with_context(|| format!("PR export {} is not valid JSON", path.display()))?;
     let Value::Array(items) = root else {
         bail!(

@@ -390,7 +390,7 @@ pub struct Reached {
 /// such as `gpgsig` whose continuation lines start with a space), a blank line, the message.
 /// The message keeps git's bytes, decoded lossily (git does not promise UTF-8), without the
 /// blank lines libgit2 also strips from its start.
-fn parse_commit(oid: Oid, data: &[u8]) -> Option<RawCommit> {
+pub fn parse_commit(oid: Oid, data: &[u8]) -> Option<RawCommit> {
     let mut parents = Vec::new();
     let mut author = None;
     let mut committer = None;

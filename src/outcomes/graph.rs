@@ -8,11 +8,11 @@
 //!
 //! Format: git's `Documentation/gitformat-commit-graph.txt`.
 
-use std::fs::File;
 use std::path::Path;
 
 use git2::Oid;
-use memmap2::Mmap;
+
+use super::pack::Bytes;
 
 const HASH: usize = 20;
 const NO_PARENT: u32 = 0x7000_0000;
@@ -21,7 +21,7 @@ const LAST_EDGE: u32 = 0x8000_0000;
 
 /// One commit-graph file.
 struct Layer {
-    map: Mmap,
+    map: Bytes,
     count: u32,
     /// Positions in the layers below.
     base: u32,
@@ -33,9 +33,10 @@ struct Layer {
 
 impl Layer {
     fn open(path: &Path, base: u32) -> Option<Layer> {
-        // SAFETY: git replaces commit-graph files by renaming new ones into place; a mapped
-        // file is never modified.
-        let map = unsafe { Mmap::map(&File::open(path).ok()?) }.ok()?;
+        Layer::new(Bytes::map(path)?, base)
+    }
+
+    fn new(map: Bytes, base: u32) -> Option<Layer> {
         if map.len() < 8 || &map[..4] != b"CGPH" || map[4] != 1 || map[5] != 1 {
             return None;
         }
@@ -125,12 +126,34 @@ impl Graph {
         let chain = std::fs::read_to_string(info.join("commit-graphs/commit-graph-chain")).ok()?;
         let mut layers: Vec<Layer> = Vec::new();
         for hash in chain.lines().map(str::trim).filter(|l| !l.is_empty()) {
-            let base = layers.last().map_or(0, |l| l.base + l.count);
+            let base = layers
+                .last()
+                .map_or(Some(0), |l| l.base.checked_add(l.count))?;
             let path = info.join(format!("commit-graphs/graph-{hash}.graph"));
             // a broken chain: use none of it rather than a wrong part of it
             layers.push(Layer::open(&path, base)?);
         }
         (!layers.is_empty()).then_some(Graph { layers })
+    }
+
+    /// A chain of layers held in memory, oldest first, as the files would hold them. For
+    /// fuzzing.
+    pub fn from_memory(files: Vec<Vec<u8>>) -> Option<Graph> {
+        let mut layers: Vec<Layer> = Vec::new();
+        for bytes in files {
+            let base = layers
+                .last()
+                .map_or(Some(0), |l| l.base.checked_add(l.count))?;
+            layers.push(Layer::new(Bytes::Owned(bytes), base)?);
+        }
+        (!layers.is_empty()).then_some(Graph { layers })
+    }
+
+    /// How many commits the graph lists.
+    pub fn commits(&self) -> u32 {
+        self.layers
+            .last()
+            .map_or(0, |l| l.base.saturating_add(l.count))
     }
 
     /// The position of a commit, if the graph has it (a graph written before the newest
@@ -144,7 +167,7 @@ impl Graph {
         let l = self
             .layers
             .iter()
-            .find(|l| pos >= l.base && pos < l.base + l.count)?;
+            .find(|l| pos >= l.base && pos - l.base < l.count)?;
         Some((l, (pos - l.base) as usize))
     }
 

@@ -36,11 +36,38 @@ const REF_DELTA: u8 = 7;
 /// Deeper chains than git ever writes (its default limit is 50, `--depth` allows 4095).
 const MAX_CHAIN: usize = 10_000;
 
+/// The bytes of a file of git's: mapped, or (for fuzzing) in memory.
+pub(crate) enum Bytes {
+    Map(Mmap),
+    Owned(Vec<u8>),
+}
+
+impl Bytes {
+    /// Maps a file read-only.
+    pub(crate) fn map(path: &Path) -> Option<Bytes> {
+        // SAFETY: git never rewrites a pack, index or commit-graph in place: it writes new
+        // files and renames or deletes old ones, which stay readable through the mapping
+        // until it is dropped.
+        let map = unsafe { Mmap::map(&File::open(path).ok()?) }.ok()?;
+        Some(Bytes::Map(map))
+    }
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Map(m) => m,
+            Bytes::Owned(v) => v,
+        }
+    }
+}
+
 /// One pack: its index and data, both mapped.
 struct Pack {
     path: PathBuf,
-    idx: Mmap,
-    data: Mmap,
+    idx: Bytes,
+    data: Bytes,
     count: usize,
 }
 
@@ -48,10 +75,14 @@ impl Pack {
     /// Maps a version-2 index and its pack; `None` for anything else (libgit2 reads those).
     fn open(idx_path: &Path) -> Option<Pack> {
         let pack_path = idx_path.with_extension("pack");
-        // SAFETY: git never rewrites a pack or index in place: repacking writes new files and
-        // deletes old ones, which stay readable through the mapping until it is dropped.
-        let idx = unsafe { Mmap::map(&File::open(idx_path).ok()?) }.ok()?;
-        let data = unsafe { Mmap::map(&File::open(&pack_path).ok()?) }.ok()?;
+        Pack::new(
+            pack_path,
+            Bytes::map(idx_path)?,
+            Bytes::map(&idx_path.with_extension("pack"))?,
+        )
+    }
+
+    fn new(path: PathBuf, idx: Bytes, data: Bytes) -> Option<Pack> {
         if idx.len() < 8 + 1024 || idx[..8] != [0xff, b't', b'O', b'c', 0, 0, 0, 2] {
             return None;
         }
@@ -64,7 +95,7 @@ impl Pack {
             return None;
         }
         Some(Pack {
-            path: pack_path,
+            path,
             idx,
             data,
             count,
@@ -155,6 +186,34 @@ impl Packs {
         // the biggest pack first: most objects are there
         packs.sort_by(|a, b| b.count.cmp(&a.count).then(a.path.cmp(&b.path)));
         Packs { packs }
+    }
+
+    /// Packs held in memory: (index, pack) pairs, as the files would hold them. For fuzzing.
+    pub fn from_memory(files: Vec<(Vec<u8>, Vec<u8>)>) -> Packs {
+        let packs = files
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, (idx, data))| {
+                let path = PathBuf::from(format!("memory-{i}.pack"));
+                Pack::new(path, Bytes::Owned(idx), Bytes::Owned(data))
+            })
+            .collect();
+        Packs { packs }
+    }
+
+    /// The object ids the indexes list (at most `limit`), for fuzzing.
+    pub fn listed(&self, limit: usize) -> Vec<Oid> {
+        let mut out = Vec::new();
+        for p in &self.packs {
+            for i in 0..p.count.min(limit) {
+                let at = 8 + 1024 + i * 20;
+                if let Some(oid) = p.idx.get(at..at + 20).and_then(|b| Oid::from_bytes(b).ok()) {
+                    out.push(oid);
+                }
+            }
+        }
+        out.truncate(limit);
+        out
     }
 
     /// A reader for one thread.
@@ -307,9 +366,11 @@ impl PackReader<'_> {
         out: &mut Vec<u8>,
     ) -> Result<(), PackError> {
         out.clear();
-        out.reserve(size + 1);
         self.zlib.reset(true);
         let input = pack.data.get(at..).unwrap_or_default();
+        // the header's size is only believed as far as the input could inflate to it (zlib's
+        // ratio is at most 1032:1), so a corrupt size cannot ask for terabytes
+        out.reserve(size.min(input.len().saturating_mul(1032)) + 1);
         loop {
             let before = self.zlib.total_in();
             let status = self
@@ -365,7 +426,8 @@ fn apply_delta(base: &[u8], delta: &[u8], out: &mut Vec<u8>) -> Result<(), &'sta
         return Err("delta base has the wrong size");
     }
     out.clear();
-    out.reserve(result_size);
+    // a corrupt header must not reserve more than the copies could produce
+    out.reserve(result_size.min(base.len().saturating_add(delta.len()) * 2));
     while at < delta.len() {
         let op = delta[at];
         at += 1;

@@ -56,7 +56,7 @@ pub struct Decoder<'a> {
 }
 
 impl Decoder<'_> {
-    fn mainline(&self, raw: RawCommit) -> Mainlined {
+    pub fn mainline(&self, raw: RawCommit) -> Mainlined {
         let parents = raw.parents.len();
         let class = self.patterns.classify(&raw.message, parents);
         let kind = match (&class, parents) {

@@ -418,13 +418,18 @@ impl PriceTable {
     pub fn with_overrides(self, path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read price file {}", path.display()))?;
+        self.with_overrides_text(&text, path)
+    }
+
+    /// [`PriceTable::with_overrides`] on the text of a price file read from `path`.
+    pub fn with_overrides_text(self, text: &str, path: &Path) -> Result<Self> {
         let origin = PriceOrigin::File(path.to_path_buf());
         let trimmed = text.trim_start();
         let new_models = if trimmed.starts_with('{') {
-            litellm::models_from_json(&text, &origin)
+            litellm::models_from_json(text, &origin)
                 .with_context(|| format!("price file {} (LiteLLM JSON format)", path.display()))?
         } else {
-            models_from_toml(&text, &origin)
+            models_from_toml(text, &origin)
                 .with_context(|| format!("price file {} (costper TOML format)", path.display()))?
                 .1
         };

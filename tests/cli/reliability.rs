@@ -306,3 +306,211 @@ fn runs_without_a_network() {
         );
     }
 }
+
+/// No system call that could reach a network — no socket is even created — in the demo
+/// (repositories, exports, every section), an archive ingest and a report from the archive
+/// (polars' Parquet I/O, whose dependency tree carries an HTTP client costper never calls:
+/// pola-rs/polars#25921). Traced with strace; skipped with a message where it is missing
+/// (`.ci/run` installs it).
+#[test]
+fn makes_no_network_system_calls() {
+    if std::process::Command::new("strace")
+        .arg("-V")
+        .output()
+        .is_err()
+    {
+        eprintln!("SKIPPED: strace is not installed");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_costper");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let demo = d.join("demo");
+    let archive = d.join("archive");
+    let config = demo.join("costper.toml");
+    let (demo, archive, config) = (
+        demo.display().to_string(),
+        archive.display().to_string(),
+        config.display().to_string(),
+    );
+    let runs: [&[&str]; 3] = [
+        &["demo", "--keep", &demo, "--format", "json"],
+        &["ingest", "--config", &config, "--archive", &archive],
+        &[
+            "report",
+            "--config",
+            &config,
+            "--archive",
+            &archive,
+            "--format",
+            "json",
+        ],
+    ];
+    for (i, args) in runs.iter().enumerate() {
+        let log = d.join(format!("trace-{i}.log"));
+        let out = std::process::Command::new("strace")
+            .args(["-f", "-qq", "-e", "trace=%network", "-o"])
+            .arg(&log)
+            .arg(bin)
+            .args(*args)
+            .current_dir(root())
+            .env("HOME", d)
+            .output()
+            .expect("strace runs");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let trace = std::fs::read_to_string(&log).unwrap();
+        let calls: Vec<&str> = trace
+            .lines()
+            .filter(|l| !l.contains("+++ exited") && !l.contains("--- SIG"))
+            .collect();
+        assert!(calls.is_empty(), "{args:?} made network calls: {calls:#?}");
+    }
+    assert!(
+        std::fs::read_dir(&archive).unwrap().next().is_some(),
+        "the archive was written"
+    );
+}
+
+/// The fuzz targets (src/fuzzing.rs, run for hours with cargo fuzz: docs/reliability.md) on
+/// their committed seeds and on 400 deterministic mutations of each — bytes flipped,
+/// inserted, deleted, duplicated, truncated, numbers made huge — so CI replays the same
+/// parsers on broken input every run, on the stable toolchain. A panic names the target,
+/// the seed and the mutation.
+#[test]
+fn fuzz_targets_survive_their_seeds_and_mutations() {
+    let seeds = root().join("tests/fuzz/seeds");
+    for (name, target) in costper::fuzzing::TARGETS {
+        let mut files: Vec<_> = std::fs::read_dir(seeds.join(name))
+            .unwrap_or_else(|e| panic!("seeds of {name}: {e}"))
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        assert!(!files.is_empty(), "{name} has seeds");
+        for (i, file) in files.iter().enumerate() {
+            let seed = std::fs::read(file).unwrap();
+            let mut rng = 0x9e37_79b9_7f4a_7c15_u64 ^ (i as u64 + 1).wrapping_mul(0x2545_f491);
+            for m in 0..=400 {
+                let input = match m {
+                    0 => seed.clone(),
+                    _ => mutate(&seed, &mut rng),
+                };
+                let r = std::panic::catch_unwind(|| target(&input));
+                assert!(
+                    r.is_ok(),
+                    "fuzz target {name} panicked on {} mutation {m}",
+                    file.display()
+                );
+            }
+        }
+    }
+}
+
+/// One random edit of `seed` (xorshift64: the same edits every run).
+fn mutate(seed: &[u8], rng: &mut u64) -> Vec<u8> {
+    let mut next = |n: usize| {
+        *rng ^= *rng << 13;
+        *rng ^= *rng >> 7;
+        *rng ^= *rng << 17;
+        (*rng % n.max(1) as u64) as usize
+    };
+    let mut v = seed.to_vec();
+    for _ in 0..1 + next(4) {
+        let at = next(v.len() + 1);
+        match next(8) {
+            0 if at < v.len() => v[at] ^= 1 << next(8),
+            1 => v.insert(
+                at,
+                [b'"', b'\\', b'{', b'[', b',', b'\n', 0xff, b'-'][next(8)],
+            ),
+            2 => v.truncate(at),
+            3 => {
+                let end = (at + next(64)).min(v.len());
+                v.drain(at..end);
+            }
+            4 => {
+                let end = (at + next(256)).min(v.len());
+                let copy = v[at..end].to_vec();
+                v.splice(at..at, copy);
+            }
+            5 => drop(v.splice(at..at, *b"99999999999999999999999")),
+            6 if at < v.len() => v[at] = next(256) as u8,
+            _ => drop(v.splice(at..at, *b"-1e308")),
+        }
+    }
+    v
+}
+
+/// Shuffled input order, as a property over random rounds: the transcripts under other file
+/// names (so they are found in another order), with a resumed session's file copied again
+/// under a name that sorts before or after the original, give byte-identical output — with
+/// 1 and 8 threads.
+#[test]
+fn transcript_order_and_copies_do_not_change_the_output() {
+    let by = ["usage", "--by", "session,model", "--format", "json"];
+    let reference = run(&[&by[..], &["--claude", "fixtures/claude"]].concat())
+        .ok()
+        .stdout;
+    let projects = root().join("fixtures/claude/projects");
+    let mut rng = 0x51f1_5eed_u64;
+    let mut next = || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    for round in 0..6 {
+        let dir = tempfile::tempdir().unwrap();
+        let mut sessions = Vec::new();
+        for project in std::fs::read_dir(&projects).unwrap() {
+            let project = project.unwrap().path();
+            let to = dir
+                .path()
+                .join("projects")
+                .join(project.file_name().unwrap());
+            copy_tree(&project, &to);
+            // top-level session files get a random prefix: another discovery order
+            for f in std::fs::read_dir(&to).unwrap() {
+                let f = f.unwrap().path();
+                if f.extension().is_some_and(|e| e == "jsonl") {
+                    let name = f.file_name().unwrap().to_string_lossy().into_owned();
+                    let renamed = to.join(format!("{:016x}-{name}", next()));
+                    std::fs::rename(&f, &renamed).unwrap();
+                    sessions.push(renamed);
+                }
+            }
+        }
+        sessions.sort();
+        let copied = &sessions[next() as usize % sessions.len()];
+        let copy = copied.with_file_name(format!("{:016x}-resumed.jsonl", next()));
+        std::fs::copy(copied, &copy).unwrap();
+        let claude = dir.path().display().to_string();
+        for threads in ["1", "8"] {
+            let out = run(&[&by[..], &["--claude", &claude, "--threads", threads]].concat())
+                .ok()
+                .stdout;
+            assert_eq!(
+                out,
+                reference,
+                "round {round}, {threads} threads, {} copied",
+                copied.display()
+            );
+        }
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let target = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_tree(&p, &target);
+        } else {
+            std::fs::copy(&p, &target).unwrap();
+        }
+    }
+}
