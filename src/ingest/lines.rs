@@ -140,10 +140,16 @@ mod tests {
     use super::*;
 
     fn collect(content: &[u8], chunk_size: u64) -> Vec<(u64, String, bool)> {
+        changed(content, content, chunk_size)
+    }
+
+    /// Lines read from `actual` with chunks planned for a file of `planned`'s length: the
+    /// file changed between discovery and reading.
+    fn changed(planned: &[u8], actual: &[u8], chunk_size: u64) -> Vec<(u64, String, bool)> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f.jsonl");
-        std::fs::write(&path, content).unwrap();
-        let chunks = plan_chunks(&[(0, content.len() as u64)], chunk_size);
+        std::fs::write(&path, actual).unwrap();
+        let chunks = plan_chunks(&[(0, planned.len() as u64)], chunk_size);
         let mut all = Vec::new();
         let mut counts = Vec::new();
         let mut per_chunk = Vec::new();
@@ -186,6 +192,31 @@ mod tests {
         );
         for size in 1..=content.len() as u64 + 1 {
             assert_eq!(collect(content, size), expected, "chunk size {size}");
+        }
+    }
+
+    /// A session still being written: lines appended after discovery are left for the next
+    /// run, the line that was half-written is read whole; a file rewritten shorter gives
+    /// what it now holds. Never a panic, for any chunk size.
+    #[test]
+    fn files_that_change_while_read() {
+        let planned = b"{\"a\":1}\n{\"b\":2";
+        let grown = b"{\"a\":1}\n{\"b\":2}\n{\"c\":3}\n";
+        let shrunk = b"{\"a\":1}\n";
+        for size in 1..=planned.len() as u64 + 1 {
+            assert_eq!(
+                changed(planned, grown, size),
+                vec![
+                    (1, "{\"a\":1}".to_string(), false),
+                    (2, "{\"b\":2}".to_string(), false),
+                ],
+                "grown, chunk size {size}"
+            );
+            assert_eq!(
+                changed(planned, shrunk, size),
+                vec![(1, "{\"a\":1}".to_string(), false)],
+                "shrunk, chunk size {size}"
+            );
         }
     }
 

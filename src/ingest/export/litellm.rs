@@ -261,7 +261,13 @@ fn record(out: &mut ExportOut, row: &Map<String, Value>, file: u32, line: u64) {
     r.actor = text(string(get("user")).as_deref()).or_else(|| meta_str("user_api_key_user_email"));
     r.api_key_id = meta_str("user_api_key_alias").or_else(|| {
         text(string(get("api_key")).as_deref())
-            .map(|h| Text::from(format!("key-hash:{}", &h[..h.len().min(8)])))
+            // the first 8 characters (a hash is hex, but the field is not ours to trust)
+            .map(|h| {
+                Text::from(format!(
+                    "key-hash:{}",
+                    h.chars().take(8).collect::<String>()
+                ))
+            })
     });
     r.workspace =
         meta_str("user_api_key_team_alias").or_else(|| text(string(get("team_id")).as_deref()));
