@@ -15,6 +15,13 @@
 //! 40 projects, session files from ~100 KB to ~100 MB (log-uniform), lines of 2–4 KB (large
 //! tool outputs and thinking blocks), 1–4 streamed lines per API response, subagent
 //! transcripts, `summary` and `file-history-snapshot` lines, three models.
+//!
+//!   costper-gen billing --rows N [--seed S] > usage.csv
+//!
+//! writes a Cursor team usage-events CSV (one row per request, the billing export that grows
+//! largest) with N rows over 180 days of 2026: 400 users, six models, `$` costs with four
+//! to six decimals, `Included` and `Free` rows, Max Mode, cache reads and writes, in
+//! time order as Cursor exports them.
 
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
@@ -259,7 +266,9 @@ fn usage() -> ExitCode {
         "usage: costper-gen history --style squash|merge|mixed --commits N [--seed S]\n\
          writes a git fast-import stream to stdout (pipe into `git fast-import --quiet`)\n\
          usage: costper-gen claude --dir DIR --mb N [--seed S]\n\
-         writes a Claude Code corpus of about N MB under DIR/projects/"
+         writes a Claude Code corpus of about N MB under DIR/projects/\n\
+         usage: costper-gen billing --rows N [--seed S]\n\
+         writes a Cursor usage-events CSV of N rows to stdout"
     );
     ExitCode::from(2)
 }
@@ -416,8 +425,112 @@ fn claude_corpus(dir: &std::path::Path, mb: u64, seed: u64) -> io::Result<()> {
     Ok(())
 }
 
+/// A Cursor usage-events CSV of `rows` rows.
+fn billing(out: &mut impl Write, rows: u64, seed: u64) -> io::Result<()> {
+    const MODELS: &[(&str, u64)] = &[
+        ("claude-4.5-sonnet-thinking", 30),
+        ("gpt-5", 25),
+        ("claude-4.6-opus", 10),
+        ("gpt-5-codex", 15),
+        ("auto", 15),
+        ("gemini-2.5-pro", 5),
+    ];
+    let mut rng = Rng(seed);
+    writeln!(
+        out,
+        "Date,User,Kind,Model,Max Mode,Input (w/ Cache Write),Input (w/o Cache Write),\
+         Cache Read,Output Tokens,Total Tokens,Cost"
+    )?;
+    let start: i64 = 1_767_225_600_000; // 2026-01-01, ms
+    let span: i64 = 180 * 86_400_000;
+    for i in 0..rows {
+        let ms = start + (i as i64 * span) / rows.max(1) as i64 + rng.below(1000) as i64;
+        let (secs, milli) = (ms / 1000, ms % 1000);
+        let (days, rem) = (secs / 86_400, secs % 86_400);
+        let (y, m, d) = civil(days);
+        let user = rng.below(400);
+        let mut pick = rng.below(100);
+        let (model, _) = MODELS
+            .iter()
+            .find(|(_, w)| {
+                let hit = pick < *w;
+                pick = pick.saturating_sub(*w);
+                hit
+            })
+            .unwrap_or(&MODELS[0]);
+        let max = rng.below(10) == 0;
+        let without = 200 + rng.below(40_000);
+        let with = without
+            + if rng.below(3) == 0 {
+                rng.below(20_000)
+            } else {
+                0
+            };
+        let read = rng.below(400_000);
+        let output = rng.below(8_000);
+        let cost = match rng.below(10) {
+            0..=5 => {
+                let micro = (with + read / 10 + output * 5) * (1 + u64::from(max)) / 10;
+                format!("${}.{:06}", micro / 1_000_000, micro % 1_000_000)
+            }
+            6 => format!("${}.{:04}", rng.below(3), rng.below(10_000)),
+            7 | 8 => "Included".to_string(),
+            _ => "Free".to_string(),
+        };
+        writeln!(
+            out,
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{milli:03}Z,dev{user}@acme.dev,{},{model},{},\
+             {with},{without},{read},{output},{},{cost}",
+            rem / 3600,
+            rem / 60 % 60,
+            rem % 60,
+            if i % 7 == 0 {
+                "Included in Business"
+            } else {
+                "Usage-based"
+            },
+            if max { "Yes" } else { "No" },
+            with + read + output,
+        )?;
+    }
+    out.flush()
+}
+
+/// Days since 1970-01-01 → (year, month, day) (Howard Hinnant's civil_from_days).
+fn civil(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("billing") {
+        let (mut rows, mut seed) = (1_000_000u64, 11u64);
+        let mut it = args[1..].iter();
+        while let Some(a) = it.next() {
+            match (a.as_str(), it.next().map(|v| v.parse::<u64>())) {
+                ("--rows", Some(Ok(n))) => rows = n,
+                ("--seed", Some(Ok(n))) => seed = n,
+                _ => return usage(),
+            }
+        }
+        let stdout = io::stdout();
+        return match billing(&mut BufWriter::new(stdout.lock()), rows, seed) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("costper-gen: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     if args.first().map(String::as_str) == Some("claude") {
         let (mut dir, mut mb, mut seed) = (None, 100u64, 7u64);
         let mut it = args[1..].iter();

@@ -455,7 +455,7 @@ pub fn load(opts: &LoadOptions, prices: &PriceTable) -> Result<Ingested> {
             .collect();
         let mut seen: foldhash::HashSet<u128> = Default::default();
         for (spec, r) in exports.iter().zip(read) {
-            let (kind, o) = r?;
+            let (kind, mut o) = r?;
             let f = out.files.len();
             out.files.push(spec.path.clone());
             file_root.push(out.sources.len());
@@ -484,14 +484,16 @@ pub fn load(opts: &LoadOptions, prices: &PriceTable) -> Result<Ingested> {
                 });
             }
             // the same row in two exports (a re-export, overlapping ranges) counts once:
-            // the first file given keeps it
-            for r in o.records {
-                if seen.insert(r.record_id) {
-                    t.accepted += 1;
-                    records.push(r);
-                } else {
-                    t.duplicates += 1;
-                }
+            // the first file given keeps it. Filtered in place and moved, not copied: a
+            // 10M-row export is gigabytes of records.
+            let read = o.records.len() as u64;
+            o.records.retain(|r| seen.insert(r.record_id));
+            t.accepted = o.records.len() as u64;
+            t.duplicates = read - t.accepted;
+            if records.is_empty() {
+                records = o.records;
+            } else {
+                records.append(&mut o.records);
             }
             per_file.push(t);
         }

@@ -131,6 +131,8 @@ pub fn read(text: &str, file: u32) -> anyhow::Result<ExportOut> {
     let mut out = ExportOut::default();
     let provider = Text::from("cursor");
     let workflow = Text::from("cursor");
+    let agent_workflow = Text::from("cursor-agent");
+    let max_mode = Text::from("max_mode");
     let mut ids = super::Occurrences::default();
     let mut cols = None;
     csv_rows(text, &mut out, &[], |out, h, row| {
@@ -178,8 +180,8 @@ pub fn read(text: &str, file: u32) -> anyhow::Result<ExportOut> {
         match row.get(cost) {
             Some(v) => {
                 let t = v.trim_start_matches('$').trim();
-                let lower = t.to_ascii_lowercase();
-                let nano = if lower.starts_with("free") || lower.starts_with("included") {
+                let starts = |p: &str| t.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
+                let nano = if starts("free") || starts("included") {
                     Ok(0)
                 } else {
                     money::parse_usd(t)
@@ -214,12 +216,12 @@ pub fn read(text: &str, file: u32) -> anyhow::Result<ExportOut> {
         r.actor = row.text(user);
         // Max Mode (larger context at a higher rate) is a tag, not Anthropic's fast mode
         if row.get(max).is_some_and(|v| v.eq_ignore_ascii_case("yes")) {
-            r.tags = Some(Text::from("max_mode"));
+            r.tags = Some(max_mode.clone());
         }
         r.project = row.text(agent).or_else(|| row.text(auto));
         r.entrypoint = row.text(kind);
         r.workflow = Some(if row.get(agent).is_some() {
-            Text::from("cursor-agent")
+            agent_workflow.clone()
         } else {
             workflow.clone()
         });

@@ -308,6 +308,12 @@ impl Row<'_> {
     /// A count: empty is 0, `10.0` is 10; fractions, negatives and text are errors.
     pub fn count(&self, i: Option<usize>, name: &str) -> Result<u64, String> {
         let Some(v) = self.get(i) else { return Ok(0) };
+        // the common case, plain digits, without the exact decimal parser
+        if v.len() <= 19 && v.bytes().all(|b| b.is_ascii_digit()) {
+            return v
+                .parse()
+                .map_err(|_| format!("{name}: `{v}` is not a count"));
+        }
         let n = money::parse_decimal(v, 0).map_err(|e| format!("{name}: {e}"))?;
         let exact = money::parse_decimal(v, 9).map_err(|e| format!("{name}: {e}"))?;
         if exact != n * 1_000_000_000 || n < 0 {
@@ -649,7 +655,7 @@ pub fn api_workflow(key: Option<&Text>, default: &Text) -> Text {
 /// and how often the same text occurred before in this file (two identical rows in one
 /// file are two charges; the same row in a re-export is the same charge).
 #[derive(Default)]
-pub struct Occurrences(std::collections::HashMap<u128, u64>);
+pub struct Occurrences(foldhash::HashMap<u128, u64>);
 
 impl Occurrences {
     pub fn id(&mut self, kind: &str, row: &Row) -> u128 {
