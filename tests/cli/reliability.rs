@@ -514,3 +514,71 @@ fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// A large CSV export is read in parallel chunks cut at record boundaries: any chunk size
+/// and thread count gives the same bytes — rows, lines of rejections, record ids of
+/// identical rows in different chunks, quoted fields holding newlines.
+#[test]
+fn csv_exports_read_in_chunks_give_the_same_output() {
+    let d = tempfile::tempdir().unwrap();
+    let mut csv = String::from(
+        "Date,User,Kind,Model,Max Mode,Input (w/ Cache Write),Input (w/o Cache Write),Cache Read,Output Tokens,Total Tokens,Cost\n",
+    );
+    for i in 0..300 {
+        // every 10th row repeats the one before exactly (two real charges)
+        let n = if i % 10 == 9 { i - 1 } else { i };
+        let user = match n % 7 {
+            0 => "\"dev\nnewline@acme.dev\"".to_string(),
+            _ => format!("dev{}@acme.dev", n % 5),
+        };
+        let cost = if i == 150 {
+            "$x".to_string()
+        } else {
+            format!("${}.{:02}", n % 3, n % 100)
+        };
+        csv.push_str(&format!(
+            "2026-10-{:02}T10:00:00.000Z,{user},Usage-based,gpt-5,No,{},{},5,7,0,{cost}\n",
+            1 + n % 28,
+            100 + n,
+            90 + n
+        ));
+    }
+    let f = write(d.path(), "cursor.csv", csv.as_bytes());
+    let read = |chunk: &str, threads: &str| {
+        let args = [
+            "sources",
+            "--export",
+            &f,
+            "--format",
+            "json",
+            "--threads",
+            threads,
+        ];
+        let sources = run_env(&args, &[("COSTPER_CHUNK_SIZE", chunk)]).ok().stdout;
+        let args = [
+            "usage",
+            "--export",
+            &f,
+            "--by",
+            "day,model",
+            "--format",
+            "json",
+            "--threads",
+            threads,
+        ];
+        (
+            sources,
+            run_env(&args, &[("COSTPER_CHUNK_SIZE", chunk)]).ok().stdout,
+        )
+    };
+    let one = read("100000000", "1");
+    assert!(one.0.contains("\"accepted\": 299"), "{}", one.0);
+    assert!(one.0.contains("\"rejected\": 1"), "{}", one.0);
+    for (chunk, threads) in [("37", "1"), ("200", "2"), ("1000", "8"), ("4096", "3")] {
+        assert_eq!(
+            read(chunk, threads),
+            one,
+            "chunk {chunk}, {threads} threads"
+        );
+    }
+}

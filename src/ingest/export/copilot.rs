@@ -5,7 +5,7 @@
 //! (`Timestamp,User,Model,Requests Used,Exceeds Monthly Quota,…`) states no money: requests
 //! beyond the quota are estimated at GitHub's $0.04 per premium request, the rest at $0.
 
-use super::{ExportKind, ExportOut, blank, csv_rows, parse_ts};
+use super::{ExportKind, ExportOut, Header, Row, blank, csv_rows, parse_ts};
 use crate::ingest::record::{CostBasis, RejectReason, Text};
 use crate::money;
 
@@ -22,26 +22,28 @@ fn us_date(s: &str) -> Option<i64> {
 
 pub fn read(text: &str, file: u32) -> anyhow::Result<ExportOut> {
     let mut out = ExportOut::default();
-    let provider = Text::from("github");
-    let workflow = Text::from("copilot");
-    let mut ids = super::Occurrences::default();
-    csv_rows(text, &mut out, &[], |out, h, row| {
-        let line = row.line;
-        let legacy = h.col(&["Requests Used"]).is_some();
-        let date = row.get(h.col(&["date", "usage_at", "Timestamp"]));
-        let Some(d) = date else {
-            return out.reject(line, RejectReason::MissingTimestamp, "empty date");
-        };
-        let Some(ts) = parse_ts(d).or_else(|| us_date(d)) else {
-            return out.reject(line, RejectReason::InvalidTimestamp, format!("date `{d}`"));
-        };
-        let mut r = blank(ExportKind::Copilot, file, line);
-        let model = row
-            .text(h.col(&["model", "Model"]))
-            .unwrap_or_else(|| Text::from("copilot (no model)"));
-        if legacy {
-            let requests =
-                match money::parse_decimal(row.get(h.col(&["Requests Used"])).unwrap_or("0"), 9) {
+    let provider = &Text::from("github");
+    let workflow = &Text::from("copilot");
+    csv_rows(text, &mut out, &[], || {
+        move |out: &mut ExportOut, h: &Header, row: &Row| {
+            let line = row.line;
+            let legacy = h.col(&["Requests Used"]).is_some();
+            let date = row.get(h.col(&["date", "usage_at", "Timestamp"]));
+            let Some(d) = date else {
+                return out.reject(line, RejectReason::MissingTimestamp, "empty date");
+            };
+            let Some(ts) = parse_ts(d).or_else(|| us_date(d)) else {
+                return out.reject(line, RejectReason::InvalidTimestamp, format!("date `{d}`"));
+            };
+            let mut r = blank(ExportKind::Copilot, file, line);
+            let model = row
+                .text(h.col(&["model", "Model"]))
+                .unwrap_or_else(|| Text::from("copilot (no model)"));
+            if legacy {
+                let requests = match money::parse_decimal(
+                    row.get(h.col(&["Requests Used"])).unwrap_or("0"),
+                    9,
+                ) {
                     Ok(v) => v,
                     Err(e) => {
                         return out.reject(
@@ -51,64 +53,69 @@ pub fn read(text: &str, file: u32) -> anyhow::Result<ExportOut> {
                         );
                     }
                 };
-            let exceeds = row
-                .get(h.col(&["Exceeds Monthly Quota"]))
-                .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-            let cost = if exceeds {
-                money::div_round(requests * OVERAGE_NANO as i128, 1_000_000_000)
+                let exceeds = row
+                    .get(h.col(&["Exceeds Monthly Quota"]))
+                    .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+                let cost = if exceeds {
+                    money::div_round(requests * OVERAGE_NANO as i128, 1_000_000_000)
+                } else {
+                    0
+                };
+                r.cost = Some(cost as i64);
+                r.cost_basis = Some(CostBasis::Estimated);
+                r.requests = u64::try_from(money::div_round(requests, 1_000_000_000)).unwrap_or(0);
+                r.ts_end = None;
             } else {
-                0
-            };
-            r.cost = Some(cost as i64);
-            r.cost_basis = Some(CostBasis::Estimated);
-            r.requests = u64::try_from(money::div_round(requests, 1_000_000_000)).unwrap_or(0);
-            r.ts_end = None;
-        } else {
-            let Some(net) = row.get(h.col(&["net_amount"])) else {
-                return out.reject(line, RejectReason::MissingField, "empty net_amount");
-            };
-            let cost = match money::parse_usd(net) {
-                Ok(v) => v,
-                Err(e) => {
-                    return out.reject(
-                        line,
-                        RejectReason::InvalidNumber,
-                        format!("net_amount: {e}"),
-                    );
-                }
-            };
-            let quantity = row.get(h.col(&["quantity"])).unwrap_or("0");
-            let q = match money::parse_decimal(quantity, 0) {
-                Ok(v) => v,
-                Err(e) => {
-                    return out.reject(line, RejectReason::InvalidNumber, format!("quantity: {e}"));
-                }
-            };
-            r.cost = Some(cost);
-            r.cost_basis = Some(CostBasis::Billed);
-            r.requests = u64::try_from(q).unwrap_or(0);
-            r.ts_end = Some(ts + 86_400_000_000);
+                let Some(net) = row.get(h.col(&["net_amount"])) else {
+                    return out.reject(line, RejectReason::MissingField, "empty net_amount");
+                };
+                let cost = match money::parse_usd(net) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        return out.reject(
+                            line,
+                            RejectReason::InvalidNumber,
+                            format!("net_amount: {e}"),
+                        );
+                    }
+                };
+                let quantity = row.get(h.col(&["quantity"])).unwrap_or("0");
+                let q = match money::parse_decimal(quantity, 0) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        return out.reject(
+                            line,
+                            RejectReason::InvalidNumber,
+                            format!("quantity: {e}"),
+                        );
+                    }
+                };
+                r.cost = Some(cost);
+                r.cost_basis = Some(CostBasis::Billed);
+                r.requests = u64::try_from(q).unwrap_or(0);
+                r.ts_end = Some(ts + 86_400_000_000);
+            }
+            r.record_id = row.id("copilot");
+            r.ts = ts;
+            r.provider = provider.clone();
+            r.model_raw = model.clone();
+            r.model = model;
+            r.actor = row.text(h.col(&["username", "User"]));
+            r.workspace = row.text(h.col(&["organization"]));
+            r.project = row.text(h.col(&["cost_center_name"]));
+            r.entrypoint = row.text(h.col(&["sku", "product"]));
+            if let Some(repo) = row.get(h.col(&["repository"])) {
+                r.tags = Some(Text::from(format!(
+                    "repo:{}",
+                    repo.replace([',', ' '], "_")
+                )));
+            }
+            r.workflow = Some(match row.get(h.col(&["workflow_path", "workflow_name"])) {
+                Some(w) => Text::from(format!("copilot:{w}")),
+                None => workflow.clone(),
+            });
+            out.records.push(r);
         }
-        r.record_id = ids.id("copilot", row);
-        r.ts = ts;
-        r.provider = provider.clone();
-        r.model_raw = model.clone();
-        r.model = model;
-        r.actor = row.text(h.col(&["username", "User"]));
-        r.workspace = row.text(h.col(&["organization"]));
-        r.project = row.text(h.col(&["cost_center_name"]));
-        r.entrypoint = row.text(h.col(&["sku", "product"]));
-        if let Some(repo) = row.get(h.col(&["repository"])) {
-            r.tags = Some(Text::from(format!(
-                "repo:{}",
-                repo.replace([',', ' '], "_")
-            )));
-        }
-        r.workflow = Some(match row.get(h.col(&["workflow_path", "workflow_name"])) {
-            Some(w) => Text::from(format!("copilot:{w}")),
-            None => workflow.clone(),
-        });
-        out.records.push(r);
     })?;
     Ok(out)
 }

@@ -4,7 +4,7 @@
 //! have no `User`, older ones no agent ids, and some carry `Requests` instead of `Cost`
 //! (then costper prices the tokens).
 
-use super::{ExportKind, ExportOut, blank, csv_rows, parse_ts};
+use super::{ExportKind, ExportOut, Header, Row, blank, csv_rows, parse_ts};
 use crate::ingest::record::{CostBasis, RejectReason, Text};
 use crate::money;
 
@@ -129,103 +129,121 @@ pub fn read(text: &str, file: u32) -> anyhow::Result<ExportOut> {
         return api_events(text, file);
     }
     let mut out = ExportOut::default();
-    let provider = Text::from("cursor");
-    let workflow = Text::from("cursor");
-    let agent_workflow = Text::from("cursor-agent");
-    let max_mode = Text::from("max_mode");
-    let mut ids = super::Occurrences::default();
-    let mut cols = None;
-    csv_rows(text, &mut out, &[], |out, h, row| {
-        let c = cols.get_or_insert_with(|| {
-            (
-                h.col(&["Date"]),
-                h.col(&["User"]),
-                h.col(&["Kind"]),
-                h.col(&["Model"]),
-                h.col(&["Max Mode"]),
-                h.col(&["Input (w/ Cache Write)"]),
-                h.col(&["Input (w/o Cache Write)"]),
-                h.col(&["Cache Read"]),
-                h.col(&["Output Tokens", "Output"]),
-                h.col(&["Cost"]),
-                h.col(&["Cloud Agent ID"]),
-                h.col(&["Automation ID"]),
-            )
-        });
-        let (date, user, kind, model, max, with_cw, without_cw, read, output, cost, agent, auto) =
-            *c;
-        let line = row.line;
-        let Some(d) = row.get(date) else {
-            return out.reject(line, RejectReason::MissingTimestamp, "empty Date");
-        };
-        let Some(ts) = parse_ts(d) else {
-            return out.reject(line, RejectReason::InvalidTimestamp, format!("Date `{d}`"));
-        };
-        let Some(m) = row.text(model) else {
-            return out.reject(line, RejectReason::MissingModel, "empty Model");
-        };
-        let counts = (|| -> Result<[u64; 4], String> {
-            Ok([
-                row.count(with_cw, "Input (w/ Cache Write)")?,
-                row.count(without_cw, "Input (w/o Cache Write)")?,
-                row.count(read, "Cache Read")?,
-                row.count(output, "Output Tokens")?,
-            ])
-        })();
-        let [with, without, cache_read, out_tokens] = match counts {
-            Ok(v) => v,
-            Err(e) => return out.reject(line, RejectReason::InvalidNumber, e),
-        };
-        let mut r = blank(ExportKind::Cursor, file, line);
-        match row.get(cost) {
-            Some(v) => {
-                let t = v.trim_start_matches('$').trim();
-                let starts = |p: &str| t.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
-                let nano = if starts("free") || starts("included") {
-                    Ok(0)
-                } else {
-                    money::parse_usd(t)
-                };
-                match nano {
-                    Ok(n) => {
-                        r.cost = Some(n);
-                        r.cost_basis = Some(CostBasis::Billed);
-                    }
-                    Err(e) => {
-                        return out.reject(line, RejectReason::InvalidNumber, format!("Cost: {e}"));
+    let provider = &Text::from("cursor");
+    let workflow = &Text::from("cursor");
+    let agent_workflow = &Text::from("cursor-agent");
+    let max_mode = &Text::from("max_mode");
+    csv_rows(text, &mut out, &[], || {
+        let mut cols = None;
+        move |out: &mut ExportOut, h: &Header, row: &Row| {
+            let c = cols.get_or_insert_with(|| {
+                (
+                    h.col(&["Date"]),
+                    h.col(&["User"]),
+                    h.col(&["Kind"]),
+                    h.col(&["Model"]),
+                    h.col(&["Max Mode"]),
+                    h.col(&["Input (w/ Cache Write)"]),
+                    h.col(&["Input (w/o Cache Write)"]),
+                    h.col(&["Cache Read"]),
+                    h.col(&["Output Tokens", "Output"]),
+                    h.col(&["Cost"]),
+                    h.col(&["Cloud Agent ID"]),
+                    h.col(&["Automation ID"]),
+                )
+            });
+            let (
+                date,
+                user,
+                kind,
+                model,
+                max,
+                with_cw,
+                without_cw,
+                read,
+                output,
+                cost,
+                agent,
+                auto,
+            ) = *c;
+            let line = row.line;
+            let Some(d) = row.get(date) else {
+                return out.reject(line, RejectReason::MissingTimestamp, "empty Date");
+            };
+            let Some(ts) = parse_ts(d) else {
+                return out.reject(line, RejectReason::InvalidTimestamp, format!("Date `{d}`"));
+            };
+            let Some(m) = row.text(model) else {
+                return out.reject(line, RejectReason::MissingModel, "empty Model");
+            };
+            let counts = (|| -> Result<[u64; 4], String> {
+                Ok([
+                    row.count(with_cw, "Input (w/ Cache Write)")?,
+                    row.count(without_cw, "Input (w/o Cache Write)")?,
+                    row.count(read, "Cache Read")?,
+                    row.count(output, "Output Tokens")?,
+                ])
+            })();
+            let [with, without, cache_read, out_tokens] = match counts {
+                Ok(v) => v,
+                Err(e) => return out.reject(line, RejectReason::InvalidNumber, e),
+            };
+            let mut r = blank(ExportKind::Cursor, file, line);
+            match row.get(cost) {
+                Some(v) => {
+                    let t = v.trim_start_matches('$').trim();
+                    let starts =
+                        |p: &str| t.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
+                    let nano = if starts("free") || starts("included") {
+                        Ok(0)
+                    } else {
+                        money::parse_usd(t)
+                    };
+                    match nano {
+                        Ok(n) => {
+                            r.cost = Some(n);
+                            r.cost_basis = Some(CostBasis::Billed);
+                        }
+                        Err(e) => {
+                            return out.reject(
+                                line,
+                                RejectReason::InvalidNumber,
+                                format!("Cost: {e}"),
+                            );
+                        }
                     }
                 }
+                // no Cost column (a `Requests` export) or an empty cell: priced from tokens
+                None if cost.is_some() => {
+                    r.cost = Some(0);
+                    r.cost_basis = Some(CostBasis::Billed);
+                }
+                None => {}
             }
-            // no Cost column (a `Requests` export) or an empty cell: priced from tokens
-            None if cost.is_some() => {
-                r.cost = Some(0);
-                r.cost_basis = Some(CostBasis::Billed);
+            r.tokens.input = without;
+            r.tokens.cache_write_5m = with.saturating_sub(without);
+            r.tokens.cache_read = cache_read;
+            r.tokens.output = out_tokens;
+            r.record_id = row.id("cursor");
+            r.ts = ts;
+            r.provider = provider.clone();
+            r.model_raw = m.clone();
+            r.model = m;
+            r.requests = 1;
+            r.actor = row.text(user);
+            // Max Mode (larger context at a higher rate) is a tag, not Anthropic's fast mode
+            if row.get(max).is_some_and(|v| v.eq_ignore_ascii_case("yes")) {
+                r.tags = Some(max_mode.clone());
             }
-            None => {}
+            r.project = row.text(agent).or_else(|| row.text(auto));
+            r.entrypoint = row.text(kind);
+            r.workflow = Some(if row.get(agent).is_some() {
+                agent_workflow.clone()
+            } else {
+                workflow.clone()
+            });
+            out.records.push(r);
         }
-        r.tokens.input = without;
-        r.tokens.cache_write_5m = with.saturating_sub(without);
-        r.tokens.cache_read = cache_read;
-        r.tokens.output = out_tokens;
-        r.record_id = ids.id("cursor", row);
-        r.ts = ts;
-        r.provider = provider.clone();
-        r.model_raw = m.clone();
-        r.model = m;
-        r.requests = 1;
-        r.actor = row.text(user);
-        // Max Mode (larger context at a higher rate) is a tag, not Anthropic's fast mode
-        if row.get(max).is_some_and(|v| v.eq_ignore_ascii_case("yes")) {
-            r.tags = Some(max_mode.clone());
-        }
-        r.project = row.text(agent).or_else(|| row.text(auto));
-        r.entrypoint = row.text(kind);
-        r.workflow = Some(if row.get(agent).is_some() {
-            agent_workflow.clone()
-        } else {
-            workflow.clone()
-        });
-        out.records.push(r);
     })?;
     Ok(out)
 }

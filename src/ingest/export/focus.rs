@@ -7,7 +7,7 @@
 //! as ignored; `--focus-scope all` reads the whole bill. `Tags` (a JSON object) become
 //! `key:value` tags, so `workflow`, `repo` and `pr` tags work as for any other source.
 
-use super::{ExportKind, ExportOut, FocusScope, blank, csv_rows, parse_ts};
+use super::{ExportKind, ExportOut, FocusScope, Header, Row, blank, csv_rows, parse_ts};
 use crate::ingest::record::{CostBasis, RejectReason, Text};
 use crate::money;
 
@@ -54,99 +54,101 @@ pub fn read(
     rules: &[crate::config::FocusRule],
 ) -> anyhow::Result<ExportOut> {
     let mut out = ExportOut::default();
-    let mut ids = super::Occurrences::default();
     let required = ["BilledCost", "ChargePeriodStart", "BillingCurrency"];
-    csv_rows(text_in, &mut out, &required, |out, h, row| {
-        let line = row.line;
-        let service = row.text(h.col(&["ServiceName"]));
-        let is_ai = row
-            .get(h.col(&["ServiceCategory"]))
-            .is_some_and(|c| c.eq_ignore_ascii_case("AI and Machine Learning"))
-            || service
-                .as_deref()
-                .is_some_and(|s| AI_SERVICES.contains(&s.to_ascii_lowercase().as_str()));
-        let tags = row.get(h.col(&["Tags"])).and_then(tags_of);
-        let included = || {
-            rules.iter().any(|r| {
-                r.matches(
-                    service.as_deref(),
-                    tags.as_deref(),
-                    row.get(h.col(&["ResourceId"])),
-                    row.get(h.col(&["SubAccountId"])),
-                )
-            })
-        };
-        if scope == FocusScope::Ai && !is_ai && !included() {
-            out.ignored += 1;
-            return;
-        }
-        let Some(start) = row.get(h.col(&["ChargePeriodStart"])) else {
-            return out.reject(
-                line,
-                RejectReason::MissingTimestamp,
-                "empty ChargePeriodStart",
-            );
-        };
-        let Some(ts) = parse_ts(start) else {
-            return out.reject(
-                line,
-                RejectReason::InvalidTimestamp,
-                format!("ChargePeriodStart `{start}` is not a timestamp"),
-            );
-        };
-        let currency = row.get(h.col(&["BillingCurrency"]));
-        if !currency.is_some_and(|c| c.eq_ignore_ascii_case("USD")) {
-            return out.reject(
-                line,
-                RejectReason::Currency,
-                format!(
-                    "BillingCurrency `{}`: costper adds up USD only",
-                    currency.unwrap_or("")
-                ),
-            );
-        }
-        let Some(cost_text) = row.get(h.col(&["BilledCost"])) else {
-            return out.reject(line, RejectReason::MissingField, "empty BilledCost");
-        };
-        let cost = match money::parse_usd(cost_text) {
-            Ok(v) => v,
-            Err(e) => {
+    csv_rows(text_in, &mut out, &required, || {
+        move |out: &mut ExportOut, h: &Header, row: &Row| {
+            let line = row.line;
+            let service = row.text(h.col(&["ServiceName"]));
+            let is_ai = row
+                .get(h.col(&["ServiceCategory"]))
+                .is_some_and(|c| c.eq_ignore_ascii_case("AI and Machine Learning"))
+                || service
+                    .as_deref()
+                    .is_some_and(|s| AI_SERVICES.contains(&s.to_ascii_lowercase().as_str()));
+            let tags = row.get(h.col(&["Tags"])).and_then(tags_of);
+            let included = || {
+                rules.iter().any(|r| {
+                    r.matches(
+                        service.as_deref(),
+                        tags.as_deref(),
+                        row.get(h.col(&["ResourceId"])),
+                        row.get(h.col(&["SubAccountId"])),
+                    )
+                })
+            };
+            if scope == FocusScope::Ai && !is_ai && !included() {
+                out.ignored += 1;
+                return;
+            }
+            let Some(start) = row.get(h.col(&["ChargePeriodStart"])) else {
                 return out.reject(
                     line,
-                    RejectReason::InvalidNumber,
-                    format!("BilledCost: {e}"),
+                    RejectReason::MissingTimestamp,
+                    "empty ChargePeriodStart",
+                );
+            };
+            let Some(ts) = parse_ts(start) else {
+                return out.reject(
+                    line,
+                    RejectReason::InvalidTimestamp,
+                    format!("ChargePeriodStart `{start}` is not a timestamp"),
+                );
+            };
+            let currency = row.get(h.col(&["BillingCurrency"]));
+            if !currency.is_some_and(|c| c.eq_ignore_ascii_case("USD")) {
+                return out.reject(
+                    line,
+                    RejectReason::Currency,
+                    format!(
+                        "BillingCurrency `{}`: costper adds up USD only",
+                        currency.unwrap_or("")
+                    ),
                 );
             }
-        };
-        let service_name = service.unwrap_or_else(|| Text::from("(no service)"));
-        let mut r = blank(ExportKind::Focus, file, line);
-        r.record_id = ids.id("focus", row);
-        r.ts = ts;
-        r.ts_end = Some(
-            row.get(h.col(&["ChargePeriodEnd"]))
-                .and_then(parse_ts)
-                .unwrap_or(ts),
-        );
-        r.provider = Text::from(
-            row.get(h.col(&["ServiceProviderName", "ProviderName"]))
-                .map(|p| p.to_ascii_lowercase())
-                .unwrap_or_default(),
-        );
-        r.model_raw = service_name.clone();
-        r.model = service_name.clone();
-        r.cost = Some(cost);
-        r.cost_basis = Some(CostBasis::Billed);
-        r.workspace = row.text(h.col(&["SubAccountId"]));
-        r.project = row.text(h.col(&["ResourceId"]));
-        r.request_id = row.text(h.col(&["ChargeDescription"]));
-        r.tags = tags.map(Text::from);
-        let tagged = r.tags.as_deref().and_then(|t| {
-            t.split(',')
-                .find_map(|i| i.strip_prefix("workflow:"))
-                .map(Text::from)
-        });
-        r.workflow = Some(tagged.unwrap_or_else(|| Text::from(format!("focus:{service_name}"))));
-        out.records.push(r);
+            let Some(cost_text) = row.get(h.col(&["BilledCost"])) else {
+                return out.reject(line, RejectReason::MissingField, "empty BilledCost");
+            };
+            let cost = match money::parse_usd(cost_text) {
+                Ok(v) => v,
+                Err(e) => {
+                    return out.reject(
+                        line,
+                        RejectReason::InvalidNumber,
+                        format!("BilledCost: {e}"),
+                    );
+                }
+            };
+            let service_name = service.unwrap_or_else(|| Text::from("(no service)"));
+            let mut r = blank(ExportKind::Focus, file, line);
+            r.record_id = row.id("focus");
+            r.ts = ts;
+            r.ts_end = Some(
+                row.get(h.col(&["ChargePeriodEnd"]))
+                    .and_then(parse_ts)
+                    .unwrap_or(ts),
+            );
+            r.provider = Text::from(
+                row.get(h.col(&["ServiceProviderName", "ProviderName"]))
+                    .map(|p| p.to_ascii_lowercase())
+                    .unwrap_or_default(),
+            );
+            r.model_raw = service_name.clone();
+            r.model = service_name.clone();
+            r.cost = Some(cost);
+            r.cost_basis = Some(CostBasis::Billed);
+            r.workspace = row.text(h.col(&["SubAccountId"]));
+            r.project = row.text(h.col(&["ResourceId"]));
+            r.request_id = row.text(h.col(&["ChargeDescription"]));
+            r.tags = tags.map(Text::from);
+            let tagged = r.tags.as_deref().and_then(|t| {
+                t.split(',')
+                    .find_map(|i| i.strip_prefix("workflow:"))
+                    .map(Text::from)
+            });
+            r.workflow =
+                Some(tagged.unwrap_or_else(|| Text::from(format!("focus:{service_name}"))));
+            out.records.push(r);
+        }
     })?;
     Ok(out)
 }

@@ -9,7 +9,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{ExportKind, ExportOut, blank, csv_rows, parse_ts, text};
+use super::{ExportKind, ExportOut, Header, Row, blank, csv_rows, parse_ts, text};
 use crate::ingest::record::{CostBasis, RejectReason, Text, record_id};
 use crate::money;
 
@@ -47,21 +47,23 @@ pub fn read(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
             }
         }
         _ => {
-            csv_rows(text_in, &mut out, &[], |out, h, row| {
-                let mut map = Map::new();
-                for c in COLUMNS {
-                    let Some(v) = row.get(h.col(&[c])) else {
-                        continue;
-                    };
-                    let value = if matches!(*c, "metadata" | "request_tags") {
-                        serde_json::from_str(v).unwrap_or(Value::Null)
-                    } else {
-                        Value::String(v.to_string())
-                    };
-                    map.insert(c.to_string(), value);
+            csv_rows(text_in, &mut out, &[], || {
+                move |out: &mut ExportOut, h: &Header, row: &Row| {
+                    let mut map = Map::new();
+                    for c in COLUMNS {
+                        let Some(v) = row.get(h.col(&[c])) else {
+                            continue;
+                        };
+                        let value = if matches!(*c, "metadata" | "request_tags") {
+                            serde_json::from_str(v).unwrap_or(Value::Null)
+                        } else {
+                            Value::String(v.to_string())
+                        };
+                        map.insert(c.to_string(), value);
+                    }
+                    map.entry("_row").or_insert(Value::Bool(true));
+                    record(out, &map, file, row.line);
                 }
-                map.entry("_row").or_insert(Value::Bool(true));
-                record(out, &map, file, row.line);
             })?;
         }
     }

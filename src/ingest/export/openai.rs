@@ -174,23 +174,26 @@ pub fn costs(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
 /// written as floats (`10.0`), `batch` as `TRUE`/`FALSE`, empty rows for days without usage.
 fn csv_with(
     text_in: &str,
-    mut each: impl FnMut(&mut ExportOut, &super::Header, &super::Row, i64, i64),
+    each: impl Fn(&mut ExportOut, &super::Header, &super::Row, i64, i64) + Sync,
 ) -> anyhow::Result<ExportOut> {
     let mut out = ExportOut::default();
-    csv_rows(text_in, &mut out, &[], |out, h, row| {
-        let start = row.get(h.col(&["start_time"])).and_then(super::parse_ts);
-        let Some(start) = start else {
-            return out.reject(
-                row.line,
-                RejectReason::MissingTimestamp,
-                "no valid start_time",
-            );
-        };
-        let end = row
-            .get(h.col(&["end_time"]))
-            .and_then(super::parse_ts)
-            .unwrap_or(start);
-        each(out, h, row, start, end);
+    let each = &each;
+    csv_rows(text_in, &mut out, &[], || {
+        move |out: &mut ExportOut, h: &super::Header, row: &super::Row| {
+            let start = row.get(h.col(&["start_time"])).and_then(super::parse_ts);
+            let Some(start) = start else {
+                return out.reject(
+                    row.line,
+                    RejectReason::MissingTimestamp,
+                    "no valid start_time",
+                );
+            };
+            let end = row
+                .get(h.col(&["end_time"]))
+                .and_then(super::parse_ts)
+                .unwrap_or(start);
+            each(out, h, row, start, end);
+        }
     })?;
     Ok(out)
 }
