@@ -355,19 +355,14 @@ fn csv_chunks(data: &[u8], size: usize) -> Vec<(std::ops::Range<usize>, u64)> {
     use rayon::prelude::*;
     let n = data.len().div_ceil(size.max(1)).max(1);
     let segment = data.len().div_ceil(n).max(1);
-    // quotes and newlines in each equal segment, counted in parallel
-    let counts: Vec<(usize, usize)> = data
+    // the quotes in each equal segment, counted in parallel
+    let counts: Vec<usize> = data
         .par_chunks(segment)
-        .map(|c| {
-            (
-                memchr::memchr_iter(b'"', c).count(),
-                memchr::memchr_iter(b'\n', c).count(),
-            )
-        })
+        .map(|c| memchr::memchr_iter(b'"', c).count())
         .collect();
     let mut cuts = vec![0];
     let mut quotes = 0;
-    for (i, (q, _)) in counts
+    for (i, q) in counts
         .iter()
         .enumerate()
         .take(counts.len().saturating_sub(1))
@@ -392,13 +387,19 @@ fn csv_chunks(data: &[u8], size: usize) -> Vec<(std::ops::Range<usize>, u64)> {
     }
     cuts.push(data.len());
     cuts.dedup();
-    let mut out = Vec::with_capacity(cuts.len());
+    let newlines: Vec<u64> = cuts
+        .par_windows(2)
+        .map(|w| memchr::memchr_iter(b'\n', &data[w[0]..w[1]]).count() as u64)
+        .collect();
     let mut lines = 0;
-    for w in cuts.windows(2) {
-        out.push((w[0]..w[1], lines));
-        lines += memchr::memchr_iter(b'\n', &data[w[0]..w[1]]).count() as u64;
-    }
-    out
+    cuts.windows(2)
+        .zip(newlines)
+        .map(|(w, n)| {
+            let before = lines;
+            lines += n;
+            (w[0]..w[1], before)
+        })
+        .collect()
 }
 
 /// Calls the function made by `make` for every non-empty data row of a CSV text (rows
