@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin="${COSTPER:-${CARGO_TARGET_DIR:-target}/debug/costper}"
 out=tests/fuzz/seeds
-rm -rf "$out"
+# crash inputs found by fuzzing (crash-*) stay: they keep their fixes fixed
+find "$out" -type f ! -name 'crash-*' -delete 2>/dev/null || true
 mkdir -p "$out"/{transcript,export,pr_export,git_commit,git_pack,config,prices}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
