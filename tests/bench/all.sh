@@ -12,6 +12,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${1:-bench-results.txt}
+# one release build for all four scripts
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/costper-target}"
 {
     echo "# costper benchmarks, $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
     echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/ {print $2}') GiB RAM"

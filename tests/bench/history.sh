@@ -15,7 +15,9 @@ set -euo pipefail
 commits=${1:-50000}
 runs=${2:-11}
 root=$(cd "$(dirname "$0")/../.." && pwd)
-target=${CARGO_TARGET_DIR:-$root/target}
+# the release build shared by every benchmark script (outside the clone, like CI's)
+target=${CARGO_TARGET_DIR:-$HOME/.cache/costper-target}
+export CARGO_TARGET_DIR=$target
 (cd "$root" && cargo build --release --locked --bin costper --bin costper-gen >&2)
 costper=$target/release/costper
 gen=$target/release/costper-gen
