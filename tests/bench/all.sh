@@ -5,8 +5,8 @@
 # binaries (once; later parts reuse them), generates its inputs with costper-gen in a temp
 # dir, installs its peer into a temp prefix (npm, pip venv) and prints its own table; this
 # script adds the machine and keeps a copy of everything in RESULTS (default
-# ./bench-results.txt). Takes about 30–40 minutes on a 2-core machine, most of it DuckDB and
-# costper on the 10M rows and generating the histories.
+# ./bench-results.txt). Takes about 5 minutes on a 2-core machine once the release build
+# exists (a cold one adds ~9 minutes); the peers are downloaded on every run.
 #   tests/bench/all.sh [RESULTS]
 # Sizes and run counts for a quicker look: the scripts' own arguments (see each header).
 set -euo pipefail

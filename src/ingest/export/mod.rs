@@ -819,7 +819,7 @@ pub fn api_workflow(key: Option<&Text>, default: &Text) -> Text {
 
 /// Occurrence counts of row contents, per chunk of a CSV file (see [`Row::id`]).
 #[derive(Default)]
-pub struct Occurrences {
+struct Occurrences {
     counts: foldhash::HashMap<u128, u64>,
     kind: &'static str,
 }
