@@ -63,7 +63,7 @@ impl std::ops::Deref for Bytes {
     }
 }
 
-/// One pack: its index and data, both mapped.
+/// One pack: its index and data (mapped, or in memory for fuzzing).
 struct Pack {
     path: PathBuf,
     idx: Bytes,
@@ -75,11 +75,8 @@ impl Pack {
     /// Maps a version-2 index and its pack; `None` for anything else (libgit2 reads those).
     fn open(idx_path: &Path) -> Option<Pack> {
         let pack_path = idx_path.with_extension("pack");
-        Pack::new(
-            pack_path,
-            Bytes::map(idx_path)?,
-            Bytes::map(&idx_path.with_extension("pack"))?,
-        )
+        let data = Bytes::map(&pack_path)?;
+        Pack::new(pack_path, Bytes::map(idx_path)?, data)
     }
 
     fn new(path: PathBuf, idx: Bytes, data: Bytes) -> Option<Pack> {
