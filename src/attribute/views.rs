@@ -562,17 +562,15 @@ pub fn unattributed_table(cx: &Context) -> PolarsResult<Table> {
             ]
         })
         .collect();
-    Ok(Table {
-        columns: vec![
+    Ok(Table::new(
+        vec![
             Col::new("reason", "Reason"),
             Col::new("cost_usd", "Cost"),
             Col::new("requests", "Calls"),
             Col::new("share", "Share of spend"),
         ],
         rows,
-        total: None,
-        notes: Vec::new(),
-    })
+    ))
 }
 
 /// A dimension of `--by`.

@@ -202,8 +202,8 @@ pub fn by_dim(r: &Repriced, dim: &str) -> PolarsResult<Table> {
             ]
         })
         .collect();
-    Ok(Table {
-        columns: vec![
+    Ok(Table::new(
+        vec![
             Col::new(dim, &crate::report::table::section_title(dim)),
             Col::new("cost_usd", "Cost"),
             Col::new("whatif_cost_usd", "What-if cost"),
@@ -213,9 +213,7 @@ pub fn by_dim(r: &Repriced, dim: &str) -> PolarsResult<Table> {
             Col::new("swapped_to", "Swapped to"),
         ],
         rows,
-        total: None,
-        notes: Vec::new(),
-    })
+    ))
 }
 
 /// PRs whose cost changes: cost, what-if cost and savings, most savings first.
@@ -278,8 +276,8 @@ pub fn by_pr(cx: &Context, r: &Repriced) -> PolarsResult<Table> {
             ]
         })
         .collect();
-    Ok(Table {
-        columns: vec![
+    Ok(Table::new(
+        vec![
             Col::new("repo", "Repo"),
             Col::new("number", "PR"),
             Col::new("title", "Title"),
@@ -290,9 +288,7 @@ pub fn by_pr(cx: &Context, r: &Repriced) -> PolarsResult<Table> {
             Col::new("savings_usd", "Savings"),
         ],
         rows,
-        total: None,
-        notes: Vec::new(),
-    })
+    ))
 }
 
 /// The totals: cost, what-if cost, savings and their share, calls swapped, and how many of

@@ -359,15 +359,15 @@ pub fn run(ctx: &Ctx, args: &CheckArgs) -> Result<ExitStatus> {
     } else {
         ExitStatus::Breach
     };
-    let table = Table {
-        columns: vec![
+    let table = Table::new(
+        vec![
             Col::new("rule", "Rule"),
             Col::new("limit", "Limit"),
             Col::new("actual", "Actual"),
             Col::new("status", "Status"),
             Col::new("detail", "Detail"),
         ],
-        rows: rules
+        rules
             .into_iter()
             .map(|r| {
                 vec![
@@ -379,9 +379,7 @@ pub fn run(ctx: &Ctx, args: &CheckArgs) -> Result<ExitStatus> {
                 ]
             })
             .collect(),
-        total: None,
-        notes: Vec::new(),
-    };
+    );
     ctx.emit(&Doc::Table(table))?;
     Ok(status)
 }

@@ -79,15 +79,12 @@ pub fn run(ctx: &Ctx, args: &IngestArgs) -> Result<ExitStatus> {
         ("commit_links", Value::int(ing.commit_links.len() as u64)),
         ("files_written", Value::int(written.files.len() as u64)),
     ];
-    let table = Table {
-        columns: rows
-            .iter()
+    let table = Table::new(
+        rows.iter()
             .map(|(k, _)| Col::new(k, &k.replace('_', " ")))
             .collect(),
-        rows: vec![rows.into_iter().map(|(_, v)| v).collect()],
-        total: None,
-        notes: Vec::new(),
-    };
+        vec![rows.into_iter().map(|(_, v)| v).collect()],
+    );
     ctx.emit(&Doc::Table(table))?;
     Ok(ExitStatus::Success)
 }

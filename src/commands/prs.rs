@@ -256,12 +256,7 @@ pub fn pr_table(prs: &[&Pr]) -> Table {
             ]
         })
         .collect();
-    Table {
-        columns,
-        rows,
-        total: None,
-        notes: Vec::new(),
-    }
+    Table::new(columns, rows)
 }
 
 fn commit_table(ctx: &Ctx, o: &Outcomes) -> Result<Table> {
@@ -326,12 +321,7 @@ fn commit_table(ctx: &Ctx, o: &Outcomes) -> Result<Table> {
             ]
         })
         .collect();
-    Ok(Table {
-        columns,
-        rows,
-        total: None,
-        notes: Vec::new(),
-    })
+    Ok(Table::new(columns, rows))
 }
 
 fn repo_table(o: &Outcomes) -> Table {
@@ -365,23 +355,17 @@ fn repo_table(o: &Outcomes) -> Table {
             ]
         })
         .collect();
-    Table {
-        columns,
-        rows,
-        total: None,
-        notes: Vec::new(),
-    }
+    Table::new(columns, rows)
 }
 
 fn disagreement_table(o: &Outcomes) -> Table {
-    Table {
-        columns: vec![
+    Table::new(
+        vec![
             Col::new("repo", "Repo"),
             Col::new("number", "PR"),
             Col::new("what", "Disagreement"),
         ],
-        rows: o
-            .disagreements
+        o.disagreements
             .iter()
             .map(|d| {
                 vec![
@@ -391,7 +375,5 @@ fn disagreement_table(o: &Outcomes) -> Table {
                 ]
             })
             .collect(),
-        total: None,
-        notes: Vec::new(),
-    }
+    )
 }

@@ -268,17 +268,14 @@ fn period_fields(ctx: &Ctx, s: &Summary) -> Vec<(Col, Value)> {
 }
 
 fn warnings_table(ctx: &Ctx) -> Table {
-    Table {
-        columns: vec![Col::new("message", "Message")],
-        rows: ctx
-            .warnings
+    Table::new(
+        vec![Col::new("message", "Message")],
+        ctx.warnings
             .borrow()
             .iter()
             .map(|w| vec![Value::Str(w.clone())])
             .collect(),
-        total: None,
-        notes: Vec::new(),
-    }
+    )
 }
 
 /// Billed ÷ estimated as a decimal with 6 places (exact integer arithmetic).
@@ -316,8 +313,8 @@ pub fn reconciliation_table(ing: &Ingested) -> Table {
             ]
         })
         .collect();
-    Table {
-        columns: vec![
+    Table::new(
+        vec![
             Col::new("day", "Day (UTC)"),
             Col::new("provider", "Provider"),
             Col::new("model", "Model"),
@@ -331,9 +328,7 @@ pub fn reconciliation_table(ing: &Ingested) -> Table {
             Col::optional("superseded_usd", "Their estimate"),
         ],
         rows,
-        total: None,
-        notes: Vec::new(),
-    }
+    )
 }
 
 /// What was read: agent log roots (as `costper sources`), repositories and PR exports.
@@ -371,17 +366,15 @@ fn inputs_table(ing: &Ingested, o: &Outcomes) -> Table {
             ]);
         }
     }
-    Table {
-        columns: vec![
+    Table::new(
+        vec![
             Col::new("kind", "Kind"),
             Col::new("path", "Path"),
             Col::new("records", "Records / PRs"),
             Col::new("cost_usd", "Cost"),
         ],
-        rows: out,
-        total: None,
-        notes: Vec::new(),
-    }
+        out,
+    )
 }
 
 fn dim_of(v: ReportView) -> Option<Dim> {
@@ -425,17 +418,15 @@ fn daily_table(cx: &Context) -> Result<Table> {
             ]
         })
         .collect();
-    Ok(Table {
-        columns: vec![
+    Ok(Table::new(
+        vec![
             Col::new("day", "Day"),
             Col::new("model", "Model"),
             Col::new("cost_usd", "Cost"),
             Col::new("requests", "Calls"),
         ],
         rows,
-        total: None,
-        notes: Vec::new(),
-    })
+    ))
 }
 
 /// Upper bounds (USD) of the cost-per-PR buckets; fixed, so distributions compare over time.
@@ -473,17 +464,15 @@ fn distribution_table(prs: &Table) -> Table {
             Value::int(n as u64),
         ]);
     }
-    Table {
-        columns: vec![
+    Table::new(
+        vec![
             Col::new("bucket", "Cost"),
             Col::new("from_usd", "From"),
             Col::new("to_usd", "Below"),
             Col::new("prs", "Merged PRs"),
         ],
         rows,
-        total: None,
-        notes: Vec::new(),
-    }
+    )
 }
 
 /// Keeps the `n` rows with the highest `cost_usd` (ties: the earlier row), in the table's

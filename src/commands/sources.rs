@@ -120,10 +120,5 @@ pub fn rejected_table(ing: &Ingested) -> Table {
             ]
         })
         .collect();
-    Table {
-        columns,
-        rows,
-        total: None,
-        notes: Vec::new(),
-    }
+    Table::new(columns, rows)
 }

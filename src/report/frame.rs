@@ -498,8 +498,8 @@ pub fn agent_table(prs: &DataFrame, markers: &DataFrame) -> PolarsResult<Table> 
             ]
         })
         .collect();
-    Ok(Table {
-        columns: vec![
+    Ok(Table::new(
+        vec![
             Col::new("agent", "Agent"),
             Col::new("prs", "Merged PRs"),
             Col::new("share", "Share of merged"),
@@ -507,9 +507,7 @@ pub fn agent_table(prs: &DataFrame, markers: &DataFrame) -> PolarsResult<Table> 
             Col::new("models", "Models"),
         ],
         rows,
-        total: None,
-        notes: Vec::new(),
-    })
+    ))
 }
 
 /// Mainline commit counts in the period.

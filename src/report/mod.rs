@@ -163,18 +163,23 @@ impl Col {
 }
 
 impl Table {
-    /// A table from column-major values (one `Vec` per column, all of the table's height).
-    pub fn from_columns(columns: Vec<Col>, values: Vec<Vec<Value>>) -> Table {
-        let height = values.first().map_or(0, Vec::len);
-        let rows = (0..height)
-            .map(|i| values.iter().map(|c| c[i].clone()).collect())
-            .collect();
+    /// A table of `rows` under `columns`, with no total row and no notes.
+    pub fn new(columns: Vec<Col>, rows: Vec<Vec<Value>>) -> Table {
         Table {
             columns,
             rows,
             total: None,
             notes: Vec::new(),
         }
+    }
+
+    /// A table from column-major values (one `Vec` per column, all of the table's height).
+    pub fn from_columns(columns: Vec<Col>, values: Vec<Vec<Value>>) -> Table {
+        let height = values.first().map_or(0, Vec::len);
+        let rows = (0..height)
+            .map(|i| values.iter().map(|c| c[i].clone()).collect())
+            .collect();
+        Table::new(columns, rows)
     }
 
     /// Indexes of the columns a human format shows (`detail`: also the detail columns).
