@@ -135,18 +135,6 @@ fn new_sessions_append_and_machines_merge_by_copying_files() {
     assert!(nano(&from_a["summary"]["input_cost_usd"]) > 3_000_000_000);
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let dest = to.join(e.file_name());
-        if e.path().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
-}
-
 #[test]
 fn corrupt_files_are_reported_and_partial_files_invisible() {
     let d = tempfile::tempdir().unwrap();

@@ -409,14 +409,17 @@ fn fuzz_targets_survive_their_seeds_and_mutations() {
     }
 }
 
-/// One random edit of `seed` (xorshift64: the same edits every run).
+/// The next number of a xorshift64 sequence: the same "random" inputs every run.
+fn xorshift(state: &mut u64) -> u64 {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    *state
+}
+
+/// One random edit of `seed`.
 fn mutate(seed: &[u8], rng: &mut u64) -> Vec<u8> {
-    let mut next = |n: usize| {
-        *rng ^= *rng << 13;
-        *rng ^= *rng >> 7;
-        *rng ^= *rng << 17;
-        (*rng % n.max(1) as u64) as usize
-    };
+    let mut next = |n: usize| (xorshift(rng) % n.max(1) as u64) as usize;
     let mut v = seed.to_vec();
     for _ in 0..1 + next(4) {
         let at = next(v.len() + 1);
@@ -456,12 +459,7 @@ fn transcript_order_and_copies_do_not_change_the_output() {
         .stdout;
     let projects = root().join("fixtures/claude/projects");
     let mut rng = 0x51f1_5eed_u64;
-    let mut next = || {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        rng
-    };
+    let mut next = || xorshift(&mut rng);
     for round in 0..6 {
         let dir = tempfile::tempdir().unwrap();
         let mut sessions = Vec::new();
@@ -471,7 +469,7 @@ fn transcript_order_and_copies_do_not_change_the_output() {
                 .path()
                 .join("projects")
                 .join(project.file_name().unwrap());
-            copy_tree(&project, &to);
+            copy_dir(&project, &to);
             // top-level session files get a random prefix: another discovery order
             for f in std::fs::read_dir(&to).unwrap() {
                 let f = f.unwrap().path();
@@ -498,19 +496,6 @@ fn transcript_order_and_copies_do_not_change_the_output() {
                 "round {round}, {threads} threads, {} copied",
                 copied.display()
             );
-        }
-    }
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let target = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy_tree(&p, &target);
-        } else {
-            std::fs::copy(&p, &target).unwrap();
         }
     }
 }
