@@ -9,7 +9,7 @@ use super::Ctx;
 use crate::ExitStatus;
 use crate::cli::UsageArgs;
 use crate::ingest::frame::usage_frame_columns;
-use crate::report::frame::{USAGE_VIEW_COLUMNS, UsageDim, UsageQuery, usage_view};
+use crate::report::frame::{UsageDim, UsageQuery, usage_view, usage_view_columns};
 use crate::report::{Col, Doc, Table, Value};
 
 pub fn run(ctx: &Ctx, args: &UsageArgs) -> Result<ExitStatus> {
@@ -33,7 +33,7 @@ pub fn usage_table(
         }
     }
     let clock = std::time::Instant::now();
-    let df = usage_frame_columns(ing, USAGE_VIEW_COLUMNS)?;
+    let df = usage_frame_columns(ing, &usage_view_columns(&dims))?;
     ctx.diag.timing("usage frame", clock.elapsed());
     let clock = std::time::Instant::now();
     let q = UsageQuery {

@@ -454,6 +454,12 @@ pub fn load(opts: &LoadOptions, prices: &PriceTable) -> Result<Ingested> {
             })
             .collect();
         let mut seen: foldhash::HashSet<u128> = Default::default();
+        // sized once: a set that doubles rehashes and faults in its memory again each time
+        seen.reserve(
+            read.iter()
+                .map(|r| r.as_ref().map_or(0, |(_, o)| o.records.len()))
+                .sum(),
+        );
         for (spec, r) in exports.iter().zip(read) {
             let (kind, mut o) = r?;
             let f = out.files.len();

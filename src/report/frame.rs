@@ -138,32 +138,36 @@ pub fn with_calendar(
     Ok(lf)
 }
 
-/// The usage columns [`usage_view`] reads.
-pub const USAGE_VIEW_COLUMNS: &[&str] = &[
-    "ts",
-    "source",
-    "model",
-    "session_id",
-    "project",
-    "branch",
-    "input_tokens",
-    "output_tokens",
-    "cache_write_5m_tokens",
-    "cache_write_1h_tokens",
-    "cache_read_tokens",
-    "reasoning_tokens",
-    "total_tokens",
-    "web_search_requests",
-    "requests",
-    "cost",
-];
+/// The usage columns [`usage_view`] reads for `dims`: the time, the model, the measures and
+/// cost, and the session, project, source and branch only when the grouping shows them
+/// (strings are the costly columns to build).
+pub fn usage_view_columns(dims: &[UsageDim]) -> Vec<&'static str> {
+    let has = |d: UsageDim| dims.contains(&d);
+    let session = has(UsageDim::Session);
+    let mut names = vec!["ts", "model"];
+    names.extend(MEASURES.iter().map(|(c, _)| *c));
+    names.push("cost");
+    for (name, wanted) in [
+        ("session_id", session),
+        ("project", session || has(UsageDim::Project)),
+        ("source", session || has(UsageDim::Source)),
+        ("branch", session),
+    ] {
+        if wanted {
+            names.push(name);
+        }
+    }
+    names
+}
 
-/// Groups usage by `q.dims`. `usage` needs [`USAGE_VIEW_COLUMNS`].
+/// Groups usage by `q.dims`. `usage` needs the columns of [`usage_view_columns`].
 pub fn usage_view(usage: &DataFrame, q: &UsageQuery) -> PolarsResult<Table> {
-    let lf = with_calendar(usage.clone().lazy(), &q.tz, q.since, q.until)?
-        .with_column(col("session_id").alias("session"));
-    let keys: Vec<Expr> = q.dims.iter().map(|d| col(d.name())).collect();
     let has = |d: UsageDim| q.dims.contains(&d);
+    let mut lf = with_calendar(usage.clone().lazy(), &q.tz, q.since, q.until)?;
+    if has(UsageDim::Session) {
+        lf = lf.with_column(col("session_id").alias("session"));
+    }
+    let keys: Vec<Expr> = q.dims.iter().map(|d| col(d.name())).collect();
     let mut aggs: Vec<Expr> = MEASURES
         .iter()
         .map(|(c, _)| col(*c).sum().alias(*c))

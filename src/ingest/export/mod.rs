@@ -449,14 +449,23 @@ where
     let chunks = csv_chunks(data, chunk_size);
     let mut done = 0;
     let mut seen = Occurrences::default();
-    // a batch of chunks at a time, joined as soon as read, so that the chunks' memory is
-    // reused by the next batch
+    // a batch of chunks at a time, joined as soon as read; the chunks' record vectors are
+    // emptied by the join and handed to the next batch (fresh ones would be fresh pages from
+    // the kernel for every chunk: gigabytes of page faults on a 10M-row export)
     let batch = rayon::current_num_threads() * 4;
+    let pool = std::sync::Mutex::new(Vec::<Vec<UsageRecord>>::new());
     for group in chunks.chunks(batch) {
         let parts: Vec<(ExportOut, Occurrences)> = group
             .par_iter()
             .map(|(range, lines_before)| {
-                let mut part = ExportOut::default();
+                let mut part = ExportOut {
+                    records: pool
+                        .lock()
+                        .ok()
+                        .and_then(|mut p| p.pop())
+                        .unwrap_or_default(),
+                    ..ExportOut::default()
+                };
                 let state = std::cell::RefCell::new(ChunkState::default());
                 let base = first_line + lines_before;
                 let mut f = make();
@@ -513,19 +522,30 @@ where
         let records: usize = parts.iter().map(|(p, _)| p.records.len()).sum();
         if out.records.is_empty() && done < data.len() {
             let expected = records as u128 * data.len() as u128 / done.max(1) as u128;
-            out.records
-                .reserve_exact((expected + expected / 20) as usize);
+            let expected = (expected + expected / 20) as usize;
+            out.records.reserve_exact(expected);
+            // likewise the occurrence counts (a hash table that doubles rehashes everything)
+            seen.counts.reserve(expected);
         }
-        join(out, &mut seen, parts);
+        let emptied = join(out, &mut seen, parts);
+        if let Ok(mut p) = pool.lock() {
+            p.extend(emptied);
+        }
     }
     Ok(())
 }
 
 /// Appends chunks' outputs in order; a row whose cells also occurred in earlier chunks gets
-/// the occurrence number it would have had in one pass.
-fn join(out: &mut ExportOut, seen: &mut Occurrences, parts: Vec<(ExportOut, Occurrences)>) {
+/// the occurrence number it would have had in one pass. Returns the chunks' emptied record
+/// vectors for reuse.
+fn join(
+    out: &mut ExportOut,
+    seen: &mut Occurrences,
+    parts: Vec<(ExportOut, Occurrences)>,
+) -> Vec<Vec<UsageRecord>> {
+    let mut emptied = Vec::with_capacity(parts.len());
     for (mut part, occ) in parts {
-        let fixes = seen.renumber(&occ);
+        let fixes = seen.absorb(occ);
         if !fixes.is_empty() {
             for r in &mut part.records {
                 if let Some(id) = fixes.get(&r.record_id) {
@@ -533,12 +553,13 @@ fn join(out: &mut ExportOut, seen: &mut Occurrences, parts: Vec<(ExportOut, Occu
                 }
             }
         }
-        seen.absorb(occ);
         out.records.append(&mut part.records);
         out.rejects.append(&mut part.rejects);
         out.rows += part.rows;
         out.ignored += part.ignored;
+        emptied.push(part.records);
     }
+    emptied
 }
 
 /// Whether a text is CSV rather than JSON (by its first non-blank byte).
@@ -822,27 +843,54 @@ pub fn api_workflow(key: Option<&Text>, default: &Text) -> Text {
 struct Occurrences {
     counts: foldhash::HashMap<u128, u64>,
     kind: &'static str,
+    /// The row's cells, each followed by a NUL byte (reused between rows).
+    cells: Vec<u8>,
 }
 
-/// `record_id(kind, hex(key), n)`: the id of the `n`-th row (from 0) whose cells hash to `key`.
+/// `record_id(&[kind, key as 32 hex digits, n in decimal])`, without allocating.
 fn occurrence_id(kind: &str, key: u128, n: u64) -> u128 {
     let mut hex = [0u8; 32];
     for (i, b) in hex.iter_mut().enumerate() {
         *b = b"0123456789abcdef"[((key >> (124 - 4 * i)) & 15) as usize];
     }
-    let hex = std::str::from_utf8(&hex).unwrap_or_default();
-    record_id(&[kind, hex, &n.to_string()])
+    if kind.len() > 64 {
+        let hex = std::str::from_utf8(&hex).unwrap_or_default();
+        return record_id(&[kind, hex, &n.to_string()]);
+    }
+    let mut buf = [0u8; 128];
+    let mut at = 0;
+    let mut put = |bytes: &[u8]| {
+        buf[at..at + bytes.len()].copy_from_slice(bytes);
+        at += bytes.len();
+    };
+    put(kind.as_bytes());
+    put(&[0]);
+    put(&hex);
+    put(&[0]);
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut v = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    put(&digits[i..]);
+    put(&[0]);
+    xxhash_rust::xxh3::xxh3_128(&buf[..at])
 }
 
 impl Occurrences {
     fn id(&mut self, kind: &'static str, rec: &csv::StringRecord) -> u128 {
-        // record_id(&[cells…]), hashed without collecting the cells
-        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        self.cells.clear();
         for cell in rec.iter() {
-            h.update(cell.as_bytes());
-            h.update(&[0]);
+            self.cells.extend_from_slice(cell.as_bytes());
+            self.cells.push(0);
         }
-        let key = h.digest128();
+        let key = xxhash_rust::xxh3::xxh3_128(&self.cells);
         self.kind = kind;
         let n = self.counts.entry(key).or_insert(0);
         let id = occurrence_id(kind, key, *n);
@@ -850,31 +898,25 @@ impl Occurrences {
         id
     }
 
-    /// For a later chunk's counts: the ids it gave that must move up past the occurrences
-    /// already seen here (provisional id → id).
-    fn renumber(&self, later: &Occurrences) -> foldhash::HashMap<u128, u128> {
+    /// Adds a later chunk's counts to these (the chunks before it) and returns the record
+    /// ids of its rows whose cells occurred before, mapped to the ids one pass would have
+    /// given them. One hash probe per distinct row of the chunk.
+    fn absorb(&mut self, later: Occurrences) -> foldhash::HashMap<u128, u128> {
         let mut fixes = foldhash::HashMap::default();
-        for (key, &count) in &later.counts {
-            if let Some(&before) = self.counts.get(key) {
+        self.kind = later.kind;
+        for (key, count) in later.counts {
+            let before = self.counts.entry(key).or_insert(0);
+            if *before > 0 {
                 for n in 0..count {
                     fixes.insert(
-                        occurrence_id(later.kind, *key, n),
-                        occurrence_id(later.kind, *key, before + n),
+                        occurrence_id(later.kind, key, n),
+                        occurrence_id(later.kind, key, *before + n),
                     );
                 }
             }
+            *before += count;
         }
         fixes
-    }
-
-    fn absorb(&mut self, later: Occurrences) {
-        if self.counts.is_empty() {
-            *self = later;
-            return;
-        }
-        for (key, count) in later.counts {
-            *self.counts.entry(key).or_insert(0) += count;
-        }
     }
 }
 
@@ -961,6 +1003,18 @@ mod tests {
         for size in 1..=text.len() {
             assert_eq!(read(size), one, "chunk size {size}");
         }
+    }
+
+    #[test]
+    fn occurrence_ids_are_record_ids_of_kind_key_and_count() {
+        let key = 0x0123_4567_89ab_cdef_fedc_ba98_7654_3210_u128;
+        for n in [0, 7, 10, 1_234_567, u64::MAX] {
+            let want = record_id(&["cursor", "0123456789abcdeffedcba9876543210", &n.to_string()]);
+            assert_eq!(occurrence_id("cursor", key, n), want, "n = {n}");
+        }
+        let long = "k".repeat(100);
+        let want = record_id(&[&long, "0123456789abcdeffedcba9876543210", "3"]);
+        assert_eq!(occurrence_id(&long, key, 3), want);
     }
 
     #[test]
