@@ -21,13 +21,13 @@
 
 use std::borrow::Cow;
 use std::path::Path;
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 use foldhash::{HashMap, HashMapExt, HashSet};
 use memchr::memmem::Finder;
 use serde::Deserialize;
 
-use super::record::RejectReason;
+use super::record::{RejectReason, Text};
 use super::skim::{self, Skim, bool_value, serde_message, str_value};
 use crate::pricing::Tokens;
 
@@ -41,15 +41,15 @@ pub struct ClaudeCall {
     pub has_speed: bool,
     pub fast: bool,
     pub ts: i64,
-    pub model_raw: Arc<str>,
+    pub model_raw: Text,
     pub tokens: Tokens,
     pub cache_creation_total: u64,
     pub reasoning: u64,
-    pub session_id: Option<Arc<str>>,
-    pub cwd: Option<Arc<str>>,
-    pub branch: Option<Arc<str>>,
-    pub version: Option<Arc<str>>,
-    pub entrypoint: Option<Arc<str>>,
+    pub session_id: Option<Text>,
+    pub cwd: Option<Text>,
+    pub branch: Option<Text>,
+    pub version: Option<Text>,
+    pub entrypoint: Option<Text>,
     /// File index and line (absolute once chunks are merged).
     pub file: u32,
     pub line: u64,
@@ -68,9 +68,9 @@ impl ClaudeCall {
 /// A commit seen in tool output, before its line number is final.
 #[derive(Debug, Clone)]
 pub struct RawLink {
-    pub session_id: Option<Arc<str>>,
+    pub session_id: Option<Text>,
     pub ts: Option<i64>,
-    pub cwd: Option<Arc<str>>,
+    pub cwd: Option<Text>,
     pub branch: String,
     pub sha: String,
     pub line: u64,
@@ -88,14 +88,14 @@ pub enum Outcome {
 
 /// Shares repeated strings (session id, cwd, branch, version, model) within a chunk.
 #[derive(Debug, Default)]
-pub struct Interner(HashSet<Arc<str>>);
+pub struct Interner(HashSet<Text>);
 
 impl Interner {
-    pub fn get(&mut self, s: &str) -> Arc<str> {
+    pub fn get(&mut self, s: &str) -> Text {
         if let Some(a) = self.0.get(s) {
             return a.clone();
         }
-        let a: Arc<str> = Arc::from(s);
+        let a = Text::from(s);
         self.0.insert(a.clone());
         a
     }
@@ -183,7 +183,7 @@ pub fn parse_ts(s: &str) -> Option<i64> {
 }
 
 /// A string field as a shared, non-empty string.
-fn text(v: Option<&[u8]>, field: &str, strings: &mut Interner) -> Result<Option<Arc<str>>, String> {
+fn text(v: Option<&[u8]>, field: &str, strings: &mut Interner) -> Result<Option<Text>, String> {
     match v {
         None => Ok(None),
         Some(v) => Ok(str_value(v, field)?
@@ -840,7 +840,7 @@ mod tests {
             has_speed: false,
             fast: false,
             ts: 0,
-            model_raw: Arc::from("m"),
+            model_raw: Text::from("m"),
             tokens: Tokens {
                 output: out,
                 ..Tokens::default()
