@@ -451,71 +451,72 @@ where
     let mut seen = Occurrences::default();
     // a batch of chunks at a time, joined as soon as read; the chunks' record vectors are
     // emptied by the join and handed to the next batch (fresh ones would be fresh pages from
-    // the kernel for every chunk: gigabytes of page faults on a 10M-row export)
+    // the kernel for every chunk: gigabytes of page faults on a 10M-row export). While one
+    // batch is read, the one before is joined: the join copies its records into the file's
+    // vector on one thread, and overlapped with reading the other core keeps working.
     let batch = rayon::current_num_threads() * 4;
     let pool = std::sync::Mutex::new(Vec::<Vec<UsageRecord>>::new());
-    for group in chunks.chunks(batch) {
-        let parts: Vec<(ExportOut, Occurrences)> = group
-            .par_iter()
-            .map(|(range, lines_before)| {
-                let mut part = ExportOut {
-                    records: pool
-                        .lock()
-                        .ok()
-                        .and_then(|mut p| p.pop())
-                        .unwrap_or_default(),
-                    ..ExportOut::default()
-                };
-                let state = std::cell::RefCell::new(ChunkState::default());
-                let base = first_line + lines_before;
-                let mut f = make();
-                let mut rdr = csv::ReaderBuilder::new()
-                    .flexible(true)
-                    .has_headers(false)
-                    .from_reader(&data[range.clone()]);
-                let bytes = &data[range.clone()];
-                // the csv crate places a record after blank lines on the first blank line: the
-                // line is where its first cell is
-                let line_of = |p: &csv::Position| {
-                    let blank = bytes
-                        .get(p.byte() as usize..)
-                        .unwrap_or_default()
-                        .iter()
-                        .take_while(|&&b| b == b'\n' || b == b'\r')
-                        .filter(|&&b| b == b'\n')
-                        .count() as u64;
-                    base + p.line() - 1 + blank
-                };
-                let mut rec = csv::StringRecord::new();
-                loop {
-                    match rdr.read_record(&mut rec) {
-                        Ok(false) => break,
-                        Ok(true) => {}
-                        Err(e) => {
-                            part.rows += 1;
-                            let line = e.position().map_or(0, line_of);
-                            part.reject(line, RejectReason::InvalidCsv, e.to_string());
-                            if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                                break;
-                            }
-                            continue;
-                        }
-                    }
-                    if rec.iter().all(|c| c.trim().is_empty()) {
-                        continue;
-                    }
+    let read_chunk = |(range, lines_before): &(std::ops::Range<usize>, u64)| {
+        let mut part = ExportOut {
+            records: pool
+                .lock()
+                .ok()
+                .and_then(|mut p| p.pop())
+                .unwrap_or_default(),
+            ..ExportOut::default()
+        };
+        let state = std::cell::RefCell::new(ChunkState::default());
+        let base = first_line + lines_before;
+        let mut f = make();
+        let mut rdr = csv::ReaderBuilder::new()
+            .flexible(true)
+            .has_headers(false)
+            .from_reader(&data[range.clone()]);
+        let bytes = &data[range.clone()];
+        // the csv crate places a record after blank lines on the first blank line: the
+        // line is where its first cell is
+        let line_of = |p: &csv::Position| {
+            let blank = bytes
+                .get(p.byte() as usize..)
+                .unwrap_or_default()
+                .iter()
+                .take_while(|&&b| b == b'\n' || b == b'\r')
+                .filter(|&&b| b == b'\n')
+                .count() as u64;
+            base + p.line() - 1 + blank
+        };
+        let mut rec = csv::StringRecord::new();
+        loop {
+            match rdr.read_record(&mut rec) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(e) => {
                     part.rows += 1;
-                    let row = Row {
-                        rec: &rec,
-                        line: rec.position().map_or(0, line_of),
-                        chunk: &state,
-                    };
-                    f(&mut part, &header, &row);
+                    let line = e.position().map_or(0, line_of);
+                    part.reject(line, RejectReason::InvalidCsv, e.to_string());
+                    if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                        break;
+                    }
+                    continue;
                 }
-                (part, state.into_inner().occurrences)
-            })
-            .collect();
-        done += group.iter().map(|(r, _)| r.len()).sum::<usize>();
+            }
+            if rec.iter().all(|c| c.trim().is_empty()) {
+                continue;
+            }
+            part.rows += 1;
+            let row = Row {
+                rec: &rec,
+                line: rec.position().map_or(0, line_of),
+                chunk: &state,
+            };
+            f(&mut part, &header, &row);
+        }
+        (part, state.into_inner().occurrences)
+    };
+    let finish = |out: &mut ExportOut,
+                  seen: &mut Occurrences,
+                  parts: Vec<(ExportOut, Occurrences)>,
+                  done: usize| {
         // after the first batch, room for as many records as the rest of the file will give
         // at the same rate: one allocation instead of doublings that copy and fault in
         // gigabytes (a FOCUS bill whose rows are mostly ignored reserves little)
@@ -527,10 +528,26 @@ where
             // likewise the occurrence counts (a hash table that doubles rehashes everything)
             seen.counts.reserve(expected);
         }
-        let emptied = join(out, &mut seen, parts);
+        let emptied = join(out, seen, parts);
         if let Ok(mut p) = pool.lock() {
             p.extend(emptied);
         }
+    };
+    let mut pending: Option<(Vec<(ExportOut, Occurrences)>, usize)> = None;
+    for group in chunks.chunks(batch) {
+        let (parts, ()) = rayon::join(
+            || group.par_iter().map(read_chunk).collect::<Vec<_>>(),
+            || {
+                if let Some((parts, done)) = pending.take() {
+                    finish(out, &mut seen, parts, done);
+                }
+            },
+        );
+        done += group.iter().map(|(r, _)| r.len()).sum::<usize>();
+        pending = Some((parts, done));
+    }
+    if let Some((parts, done)) = pending {
+        finish(out, &mut seen, parts, done);
     }
     Ok(())
 }
