@@ -449,3 +449,58 @@ fn a_closed_pipe_is_not_an_error() {
     drop(child.stdout.take());
     assert_eq!(child.wait().unwrap().code(), Some(0));
 }
+
+/// Every grouping builds only the columns it shows (`usage_view_columns`) and still puts
+/// every dollar, token and call in exactly one row: the sums are the same for each.
+#[test]
+fn every_grouping_conserves_the_totals() {
+    let mut seen = Vec::new();
+    for by in [
+        "day",
+        "week",
+        "month",
+        "model",
+        "session",
+        "project",
+        "source",
+        "source,project",
+        "day,model",
+        "project,session",
+    ] {
+        let rows = run(&args(&[
+            &["usage", "--by", by, "--format", "json"],
+            CLAUDE,
+            CODEX,
+        ]))
+        .ok()
+        .json();
+        let sum = |field: &str| -> i64 {
+            rows.as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r[field].as_i64().unwrap_or(0))
+                .sum()
+        };
+        let got = (
+            total_cost(&rows),
+            sum("total_tokens"),
+            sum("requests"),
+            sum("unpriced_requests"),
+        );
+        assert!(got.0 > 0 && got.2 > 0, "--by {by}: {got:?}");
+        // (a session without a working directory has no project: null is a group)
+        for key in by.split(',') {
+            assert!(
+                rows.as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|r| !r[key].is_null() || key == "project"),
+                "--by {by}: a row without `{key}`"
+            );
+        }
+        seen.push((by, got));
+    }
+    for (by, got) in &seen {
+        assert_eq!(*got, seen[0].1, "--by {by} against --by {}", seen[0].0);
+    }
+}
