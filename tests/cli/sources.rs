@@ -78,7 +78,9 @@ fn every_line_lands_in_exactly_one_bucket() {
 }
 
 /// The money in `sources` equals the money in every usage view (nothing is lost between
-/// ingest and report).
+/// ingest and report), and every grouping, single or combined, has the same token and call
+/// sums: each builds only the frame columns it shows (`usage_view_columns`), and dropping
+/// one it needs fails here.
 #[test]
 fn sources_and_usage_totals_agree() {
     let src = run(&args(&[&["sources", "--format", "json"], CLAUDE, CODEX]))
@@ -90,13 +92,18 @@ fn sources_and_usage_totals_agree() {
         .iter()
         .map(|r| nano(&r["cost_usd"]))
         .sum();
+    let mut measures = Vec::new();
     for by in [
         "day",
+        "week",
+        "month",
         "model",
         "session",
         "project",
         "source",
         "month,model",
+        "source,project",
+        "project,session",
     ] {
         let rows = run(&args(&[
             &["usage", "--by", by, "--format", "json"],
@@ -106,6 +113,23 @@ fn sources_and_usage_totals_agree() {
         .ok()
         .json();
         assert_eq!(total_cost(&rows), src_total, "--by {by}");
+        let sum = |field: &str| -> i64 {
+            rows.as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r[field].as_i64().unwrap_or(0))
+                .sum()
+        };
+        let got = (
+            sum("total_tokens"),
+            sum("requests"),
+            sum("unpriced_requests"),
+        );
+        assert!(got.0 > 0 && got.1 > 0, "--by {by}: {got:?}");
+        measures.push((by, got));
+    }
+    for (by, got) in &measures {
+        assert_eq!(*got, measures[0].1, "--by {by} against --by day");
     }
 }
 
