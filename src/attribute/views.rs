@@ -251,14 +251,7 @@ pub fn summary(cx: &Context) -> PolarsResult<Summary> {
             col("ts").cast(DataType::Int64).max().alias("last_ts"),
         ])
         .collect()?;
-    let g = |n: &str| -> PolarsResult<i64> {
-        Ok(df
-            .column(n)?
-            .cast(&DataType::Int64)?
-            .i64()?
-            .get(0)
-            .unwrap_or(0))
-    };
+    let g = |n: &str| first_int(&df, n);
     // open PRs vs PRs merged after the period: the period's end decides, so split by state
     let wip = j
         .clone()
@@ -268,14 +261,7 @@ pub fn summary(cx: &Context) -> PolarsResult<Summary> {
             sum_if(col("state").eq(lit("merged")), "merged_elsewhere"),
         ])
         .collect()?;
-    let w = |n: &str| -> PolarsResult<i64> {
-        Ok(wip
-            .column(n)?
-            .cast(&DataType::Int64)?
-            .i64()?
-            .get(0)
-            .unwrap_or(0))
-    };
+    let w = |n: &str| first_int(&wip, n);
     let per_pr = pr_costs(cx)?;
     let mut costs: Vec<i64> = per_pr
         .clone()
@@ -336,17 +322,17 @@ fn earlier_cost(cx: &Context, j: &LazyFrame) -> PolarsResult<i64> {
         .filter(col("m_at").lt(lit(start)))
         .select([col("cost").sum().alias("c")])
         .collect()?;
-    Ok(df
-        .column("c")?
-        .cast(&DataType::Int64)?
-        .i64()?
-        .get(0)
-        .unwrap_or(0))
+    first_int(&df, "c")
 }
 
 /// Column `n` of `df` as integers (cast when it is another integer, date or time type).
 pub(crate) fn ints(df: &DataFrame, n: &str) -> PolarsResult<Int64Chunked> {
     Ok(df.column(n)?.cast(&DataType::Int64)?.i64()?.clone())
+}
+
+/// The integer in the first row of column `n` (a one-row aggregate), 0 when null or empty.
+pub(crate) fn first_int(df: &DataFrame, n: &str) -> PolarsResult<i64> {
+    Ok(ints(df, n)?.get(0).unwrap_or(0))
 }
 
 /// Column `n` of `df` as text (cast when it is not).

@@ -11,7 +11,7 @@
 use chrono::DateTime;
 use polars::prelude::*;
 
-use super::views::{Context, ints, strs};
+use super::views::{Context, first_int, ints, strs};
 use super::{opt_ints, split_column};
 use crate::config::wildcard;
 use crate::money::div_round;
@@ -307,14 +307,7 @@ pub fn summary(cx: &Context, r: &Repriced, prs: &Table) -> PolarsResult<Vec<(Col
                 .alias("s"),
         ])
         .collect()?;
-    let g = |n: &str| -> PolarsResult<i64> {
-        Ok(df
-            .column(n)?
-            .cast(&DataType::Int64)?
-            .i64()?
-            .get(0)
-            .unwrap_or(0))
-    };
+    let g = |n: &str| first_int(&df, n);
     let (c, w, s) = (g("c")?, g("w")?, g("s")?);
     let merged_col = prs
         .columns
