@@ -233,13 +233,13 @@ fn frame_records(df: &DataFrame, file: u32) -> Result<Vec<UsageRecord>, String> 
         let ts = ints[ic("ts")]
             .get(i)
             .ok_or_else(|| format!("row {}: no ts", i + 1))?;
-        let model = text(sc("model"), i).unwrap_or_else(|| Text::from(""));
+        let model = text(sc("model"), i).unwrap_or_else(Text::empty);
         out.push(UsageRecord {
             record_id: id,
             ts,
             ts_end: ints[ic("ts_end")].get(i),
             source,
-            provider: text(sc("provider"), i).unwrap_or_else(|| Text::from("")),
+            provider: text(sc("provider"), i).unwrap_or_else(Text::empty),
             model_raw: text(sc("model_raw"), i).unwrap_or_else(|| model.clone()),
             model,
             tokens: Tokens {

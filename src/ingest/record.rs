@@ -14,6 +14,14 @@ use crate::pricing::Tokens;
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Text(Arc<Box<str>>);
 
+impl Text {
+    /// The empty string, shared (per thread): a placeholder costs no allocation.
+    pub fn empty() -> Text {
+        thread_local!(static EMPTY: Text = Text::from(""));
+        EMPTY.with(Text::clone)
+    }
+}
+
 impl std::ops::Deref for Text {
     type Target = str;
     fn deref(&self) -> &str {

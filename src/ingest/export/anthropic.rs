@@ -351,6 +351,7 @@ fn console_day(row: &super::Row, col: Option<usize>, out: &mut ExportOut) -> Opt
 fn console_usage(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
     let mut out = ExportOut::default();
     let provider = &Text::from("anthropic");
+    let workflow = &Text::from("anthropic-api");
     csv_rows(text_in, &mut out, &[], || {
         move |out: &mut ExportOut, h: &Header, row: &Row| {
             let Some((ts, end)) = console_day(row, h.col(&["usage_date_utc"]), out) else {
@@ -422,10 +423,7 @@ fn console_usage(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
             r.model_raw = model.clone();
             r.model = model;
             r.api_key_id = row.text(h.col(&["api_key"]));
-            r.workflow = Some(api_workflow(
-                r.api_key_id.as_ref(),
-                &Text::from("anthropic-api"),
-            ));
+            r.workflow = Some(api_workflow(r.api_key_id.as_ref(), workflow));
             r.workspace = row.text(h.col(&["workspace"]));
             r.batch = row
                 .get(h.col(&["usage_type"]))
@@ -446,6 +444,7 @@ fn console_usage(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
 fn console_cost(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
     let mut out = ExportOut::default();
     let provider = &Text::from("anthropic");
+    let workflow = &Text::from("anthropic-api");
     csv_rows(text_in, &mut out, &[], || {
         move |out: &mut ExportOut, h: &Header, row: &Row| {
             let Some((ts, end)) = console_day(row, h.col(&["usage_date_utc"]), out) else {
@@ -500,7 +499,7 @@ fn console_cost(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
             r.cost_basis = Some(CostBasis::Billed);
             r.api_key_id = row.text(h.col(&["api_key", "api_key_id"]));
             r.workspace = row.text(h.col(&["workspace"]));
-            r.workflow = Some(Text::from("anthropic-api"));
+            r.workflow = Some(workflow.clone());
             out.records.push(r);
         }
     })?;
