@@ -870,20 +870,6 @@ fn occurrence_id(kind: &str, key: u128, n: u64) -> u128 {
     for (i, b) in hex.iter_mut().enumerate() {
         *b = b"0123456789abcdef"[((key >> (124 - 4 * i)) & 15) as usize];
     }
-    if kind.len() > 64 {
-        let hex = std::str::from_utf8(&hex).unwrap_or_default();
-        return record_id(&[kind, hex, &n.to_string()]);
-    }
-    let mut buf = [0u8; 128];
-    let mut at = 0;
-    let mut put = |bytes: &[u8]| {
-        buf[at..at + bytes.len()].copy_from_slice(bytes);
-        at += bytes.len();
-    };
-    put(kind.as_bytes());
-    put(&[0]);
-    put(&hex);
-    put(&[0]);
     let mut digits = [0u8; 20];
     let mut i = digits.len();
     let mut v = n;
@@ -895,9 +881,10 @@ fn occurrence_id(kind: &str, key: u128, n: u64) -> u128 {
             break;
         }
     }
-    put(&digits[i..]);
-    put(&[0]);
-    xxhash_rust::xxh3::xxh3_128(&buf[..at])
+    // both are ASCII digits
+    let hex = std::str::from_utf8(&hex).unwrap_or_default();
+    let n = std::str::from_utf8(&digits[i..]).unwrap_or_default();
+    record_id(&[kind, hex, n])
 }
 
 impl Occurrences {
