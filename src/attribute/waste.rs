@@ -183,7 +183,11 @@ pub fn find(cx: &Context, cfg: &WasteConfig, policies: &[ModelPolicy]) -> Polars
         ])
         .sort(["session_id"], Default::default())
         .collect()?;
-    // tokens per session from the usage rows (not the split buckets)
+    // tokens per session from the usage rows (not the split buckets); a dead call is one
+    // that cost money and produced no output
+    let dead = col("output_tokens")
+        .eq(lit(0i64))
+        .and(col("cost").gt(lit(0i64)));
     let tokens =
         cx.a.usage
             .clone()
@@ -198,22 +202,8 @@ pub fn find(cx: &Context, cfg: &WasteConfig, policies: &[ModelPolicy]) -> Polars
                 .sum()
                 .alias("prompt"),
                 col("cache_read_tokens").sum().alias("read"),
-                col("cost")
-                    .filter(
-                        col("output_tokens")
-                            .eq(lit(0i64))
-                            .and(col("cost").gt(lit(0i64))),
-                    )
-                    .sum()
-                    .alias("dead_cost"),
-                col("requests")
-                    .filter(
-                        col("output_tokens")
-                            .eq(lit(0i64))
-                            .and(col("cost").gt(lit(0i64))),
-                    )
-                    .sum()
-                    .alias("dead_n"),
+                col("cost").filter(dead.clone()).sum().alias("dead_cost"),
+                col("requests").filter(dead).sum().alias("dead_n"),
             ])
             .collect()?;
     let sessions = sessions
