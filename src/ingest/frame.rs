@@ -32,22 +32,21 @@ fn formatted(name: &str, records: &[UsageRecord], f: impl Fn(&mut String, &Usage
     b.finish().into_column()
 }
 
+// Numeric columns take their vector as it is (`from_vec`); `Column::new` on a vector copies
+// it, a second fresh allocation per column that a 10M-row frame pays in page faults.
 fn ints(name: &str, records: &[UsageRecord], f: impl Fn(&UsageRecord) -> u64) -> Column {
-    Column::new(
-        name.into(),
-        records
-            .iter()
-            .map(|r| i64::try_from(f(r)).unwrap_or(i64::MAX))
-            .collect::<Vec<i64>>(),
-    )
+    let values: Vec<i64> = (records.iter())
+        .map(|r| i64::try_from(f(r)).unwrap_or(i64::MAX))
+        .collect();
+    Int64Chunked::from_vec(name.into(), values).into_column()
 }
 
 fn bools(name: &str, records: &[UsageRecord], f: impl Fn(&UsageRecord) -> bool) -> Column {
-    Column::new(name.into(), records.iter().map(f).collect::<Vec<bool>>())
+    BooleanChunked::from_iter_values(name.into(), records.iter().map(f)).into_column()
 }
 
-fn datetimes(name: &str, values: Vec<Option<i64>>) -> Column {
-    Int64Chunked::from_iter_options(name.into(), values.into_iter())
+fn datetimes(values: Int64Chunked) -> Column {
+    values
         .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
         .into_column()
 }
@@ -120,8 +119,14 @@ fn column(ing: &Ingested, name: &str) -> Option<Column> {
             // same text as record_id_hex, without an allocation per row
             let _ = write!(buf, "{:032x}", x.record_id);
         }),
-        "ts" => datetimes(name, r.iter().map(|x| Some(x.ts)).collect()),
-        "ts_end" => datetimes(name, r.iter().map(|x| x.ts_end).collect()),
+        "ts" => datetimes(Int64Chunked::from_vec(
+            name.into(),
+            r.iter().map(|x| x.ts).collect(),
+        )),
+        "ts_end" => datetimes(Int64Chunked::from_iter_options(
+            name.into(),
+            r.iter().map(|x| x.ts_end),
+        )),
         "source" => strings(name, r, |x| Some(x.source.as_str())),
         "provider" => strings(name, r, |x| Some(&*x.provider)),
         "model" => strings(name, r, |x| Some(&*x.model)),
@@ -135,7 +140,9 @@ fn column(ing: &Ingested, name: &str) -> Option<Column> {
         "web_search_requests" => ints(name, r, |x| x.tokens.web_search_requests),
         "total_tokens" => ints(name, r, super::total_tokens),
         "requests" => ints(name, r, |x| x.requests),
-        "cost" => Column::new(name.into(), r.iter().map(|x| x.cost).collect::<Vec<_>>()),
+        "cost" => {
+            Int64Chunked::from_iter_options(name.into(), r.iter().map(|x| x.cost)).into_column()
+        }
         "cost_basis" => strings(name, r, |x| x.cost_basis.map(|b| b.as_str())),
         "session_id" => strings(name, r, |x| x.session_id.as_deref()),
         "request_id" => strings(name, r, |x| x.request_id.as_deref()),
