@@ -179,8 +179,9 @@ fn without_graph(history: &History, tip: Oid, decoder: &Decoder) -> Result<Walk>
     })
 }
 
-/// The strategy for a repository with a commit-graph: the shape first (graph lookups, and
-/// reads only for commits newer than the graph), then every commit read in parallel.
+/// The strategy for a repository with a commit-graph: the mainline from the graph (reads
+/// only for commits newer than it), then what each merge brought in found on one thread
+/// while the others read the mainline commits, then every merged commit read in parallel.
 fn with_graph(history: &History, graph: &Graph, tip: Oid, decoder: &Decoder) -> Result<Walk> {
     let mut reader = history.reader()?;
     let mut positions = Vec::new();
@@ -218,42 +219,27 @@ fn with_graph(history: &History, graph: &Graph, tip: Oid, decoder: &Decoder) -> 
         }
     }
 
-    // what each merge brought in, oldest merge first (exactly `M^1..M^2`)
-    let mut seen: HashSet<Oid> = chain.iter().map(|(oid, _)| *oid).collect();
-    let mut members: Vec<(Vec<Oid>, Vec<Oid>)> = vec![(Vec::new(), Vec::new()); chain.len()];
-    let mut stack: Vec<Oid> = Vec::new();
-    for (pos, (_, parents)) in chain.iter().enumerate().rev() {
-        let Some(others) = parents.get(1..).filter(|o| !o.is_empty()) else {
-            continue;
-        };
-        stack.extend(others.iter().rev());
-        while let Some(oid) = stack.pop() {
-            if !seen.insert(oid) {
-                continue;
-            }
-            match parents_of(&mut reader, oid)? {
-                Some(parents) => {
-                    stack.extend(parents.iter().rev());
-                    members[pos].0.push(oid);
-                }
-                None => members[pos].1.push(oid),
-            }
-        }
-    }
-
-    // every commit read and decoded in parallel
-    let mainline: Vec<Mainlined> = (chain.par_iter())
-        .map_init(
-            || history.reader(),
-            |reader, (oid, _)| -> Result<Mainlined> {
-                let reader = reader.as_mut().map_err(open_error)?;
-                let raw = reader
-                    .read(*oid)
-                    .with_context(|| format!("reading mainline commit {oid}"))?;
-                Ok(decoder.mainline(raw))
-            },
-        )
-        .collect::<Result<_>>()?;
+    // what each merge brought in (from the graph, one thread) while the mainline commits are
+    // read and decoded (every other thread)
+    let (members, mainline) = rayon::join(
+        || merge_members(&chain, |oid| parents_of(&mut reader, oid)),
+        || {
+            (chain.par_iter())
+                .map_init(
+                    || history.reader(),
+                    |reader, (oid, _)| -> Result<Mainlined> {
+                        let reader = reader.as_mut().map_err(open_error)?;
+                        let raw = reader
+                            .read(*oid)
+                            .with_context(|| format!("reading mainline commit {oid}"))?;
+                        Ok(decoder.mainline(raw))
+                    },
+                )
+                .collect::<Result<Vec<Mainlined>>>()
+        },
+    );
+    let (members, mainline) = (members?, mainline?);
+    // every merged commit read and decoded in parallel
     let flat: Vec<(usize, Oid)> = (members.iter().enumerate())
         .flat_map(|(pos, (oids, _))| oids.iter().map(move |&oid| (pos, oid)))
         .collect();
@@ -298,4 +284,35 @@ fn with_graph(history: &History, graph: &Graph, tip: Oid, decoder: &Decoder) -> 
         cut,
         with_graph: true,
     })
+}
+
+/// What each merge of `chain` (newest first) brought in, oldest merge first — exactly
+/// `M^1..M^2` — as (commits, missing objects) per mainline position; `parents_of` gives a
+/// commit's parents, `None` when it is missing.
+fn merge_members(
+    chain: &[(Oid, Vec<Oid>)],
+    mut parents_of: impl FnMut(Oid) -> Result<Option<Vec<Oid>>>,
+) -> Result<Vec<(Vec<Oid>, Vec<Oid>)>> {
+    let mut seen: HashSet<Oid> = chain.iter().map(|(oid, _)| *oid).collect();
+    let mut members: Vec<(Vec<Oid>, Vec<Oid>)> = vec![(Vec::new(), Vec::new()); chain.len()];
+    let mut stack: Vec<Oid> = Vec::new();
+    for (pos, (_, parents)) in chain.iter().enumerate().rev() {
+        let Some(others) = parents.get(1..).filter(|o| !o.is_empty()) else {
+            continue;
+        };
+        stack.extend(others.iter().rev());
+        while let Some(oid) = stack.pop() {
+            if !seen.insert(oid) {
+                continue;
+            }
+            match parents_of(oid)? {
+                Some(parents) => {
+                    stack.extend(parents.iter().rev());
+                    members[pos].0.push(oid);
+                }
+                None => members[pos].1.push(oid),
+            }
+        }
+    }
+    Ok(members)
 }
