@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::{
-    ExportKind, ExportOut, Header, Row, api_workflow, blank, csv_rows, each_typed, is_json,
+    ExportKind, ExportOut, Header, Input, Row, api_workflow, blank, csv_rows, each_typed,
     json_amount, opt, parse_ts, text, to_nano,
 };
 use crate::ingest::record::{CostBasis, RejectReason, Text, record_id};
@@ -64,10 +64,11 @@ struct CostItem<'a> {
 }
 
 /// The messages usage report (API JSON or the Console's usage CSV).
-pub fn usage(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
-    if !is_json(text_in) {
-        return console_usage(text_in, file);
-    }
+pub fn usage<'a>(input: impl Into<Input<'a>>, file: u32) -> anyhow::Result<ExportOut> {
+    let input = input.into();
+    let Some(text_in) = input.json() else {
+        return console_usage(input, file);
+    };
     let mut out = ExportOut::default();
     let provider = Text::from("anthropic");
     let workflow = Text::from("anthropic-api");
@@ -123,10 +124,11 @@ pub fn usage(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
 }
 
 /// The cost report (API JSON or the Console's cost CSV).
-pub fn cost(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
-    if !is_json(text_in) {
-        return console_cost(text_in, file);
-    }
+pub fn cost<'a>(input: impl Into<Input<'a>>, file: u32) -> anyhow::Result<ExportOut> {
+    let input = input.into();
+    let Some(text_in) = input.json() else {
+        return console_cost(input, file);
+    };
     let mut out = ExportOut::default();
     let provider = Text::from("anthropic");
     let workflow = Text::from("anthropic-api");
@@ -348,11 +350,11 @@ fn console_day(row: &super::Row, col: Option<usize>, out: &mut ExportOut) -> Opt
 
 /// Console usage CSV: one row per day × model × key × workspace (key *names*, display text
 /// such as `≤ 200k` for the context window; older exports have one cache-write column).
-fn console_usage(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
+fn console_usage(input: Input, file: u32) -> anyhow::Result<ExportOut> {
     let mut out = ExportOut::default();
     let provider = &Text::from("anthropic");
     let workflow = &Text::from("anthropic-api");
-    csv_rows(text_in, &mut out, &[], || {
+    csv_rows(input, &mut out, &[], || {
         move |out: &mut ExportOut, h: &Header, row: &Row| {
             let Some((ts, end)) = console_day(row, h.col(&["usage_date_utc"]), out) else {
                 return;
@@ -441,11 +443,11 @@ fn console_usage(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
 }
 
 /// Console cost CSV: `cost_usd` in dollars per day × model (a display name) × token type.
-fn console_cost(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
+fn console_cost(input: Input, file: u32) -> anyhow::Result<ExportOut> {
     let mut out = ExportOut::default();
     let provider = &Text::from("anthropic");
     let workflow = &Text::from("anthropic-api");
-    csv_rows(text_in, &mut out, &[], || {
+    csv_rows(input, &mut out, &[], || {
         move |out: &mut ExportOut, h: &Header, row: &Row| {
             let Some((ts, end)) = console_day(row, h.col(&["usage_date_utc"]), out) else {
                 return;

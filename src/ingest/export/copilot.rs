@@ -20,11 +20,11 @@ fn us_date(s: &str) -> Option<i64> {
     Some(d.and_hms_opt(0, 0, 0)?.and_utc().timestamp_micros())
 }
 
-pub fn read(text: &str, file: u32) -> anyhow::Result<ExportOut> {
+pub fn read<'a>(input: impl Into<super::Input<'a>>, file: u32) -> anyhow::Result<ExportOut> {
     let mut out = ExportOut::default();
     let provider = &Text::from("github");
     let workflow = &Text::from("copilot");
-    csv_rows(text, &mut out, &[], || {
+    csv_rows(input, &mut out, &[], || {
         move |out: &mut ExportOut, h: &Header, row: &Row| {
             let line = row.line;
             let legacy = h.col(&["Requests Used"]).is_some();

@@ -124,8 +124,9 @@ fn api_events(text: &str, file: u32) -> anyhow::Result<ExportOut> {
     Ok(out)
 }
 
-pub fn read(text: &str, file: u32) -> anyhow::Result<ExportOut> {
-    if super::is_json(text) {
+pub fn read<'a>(input: impl Into<super::Input<'a>>, file: u32) -> anyhow::Result<ExportOut> {
+    let input = input.into();
+    if let Some(text) = input.json() {
         return api_events(text, file);
     }
     let mut out = ExportOut::default();
@@ -133,7 +134,7 @@ pub fn read(text: &str, file: u32) -> anyhow::Result<ExportOut> {
     let workflow = &Text::from("cursor");
     let agent_workflow = &Text::from("cursor-agent");
     let max_mode = &Text::from("max_mode");
-    csv_rows(text, &mut out, &[], || {
+    csv_rows(input, &mut out, &[], || {
         let mut cols = None;
         move |out: &mut ExportOut, h: &Header, row: &Row| {
             let c = cols.get_or_insert_with(|| {

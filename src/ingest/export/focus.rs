@@ -47,15 +47,15 @@ fn tags_of(json: &str) -> Option<String> {
     (!items.is_empty()).then(|| items.join(","))
 }
 
-pub fn read(
-    text_in: &str,
+pub fn read<'a>(
+    input: impl Into<super::Input<'a>>,
     file: u32,
     scope: FocusScope,
     rules: &[crate::config::FocusRule],
 ) -> anyhow::Result<ExportOut> {
     let mut out = ExportOut::default();
     let required = ["BilledCost", "ChargePeriodStart", "BillingCurrency"];
-    csv_rows(text_in, &mut out, &required, || {
+    csv_rows(input, &mut out, &required, || {
         move |out: &mut ExportOut, h: &Header, row: &Row| {
             let line = row.line;
             let service = row.text(h.col(&["ServiceName"]));
@@ -259,7 +259,7 @@ mod tests {
             .finish(&mut df)
             .unwrap();
         let text = parquet_as_csv(&path).unwrap();
-        let out = read(&text, 0, FocusScope::Ai, &[]).unwrap();
+        let out = read(text.as_str(), 0, FocusScope::Ai, &[]).unwrap();
         assert!(out.rejects.is_empty(), "{:?}\n{text}", out.rejects);
         let c: Vec<i64> = out.records.iter().filter_map(|r| r.cost).collect();
         assert_eq!(c, vec![547_020_000, -1_250_000_000]);

@@ -9,7 +9,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{ExportKind, ExportOut, Header, Row, blank, csv_rows, parse_ts, text};
+use super::{ExportKind, ExportOut, Header, Input, Row, blank, csv_rows, parse_ts, text};
 use crate::ingest::record::{CostBasis, RejectReason, Text, record_id};
 use crate::money;
 
@@ -35,19 +35,19 @@ const COLUMNS: &[&str] = &[
     "end_user",
 ];
 
-pub fn read(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
+pub fn read<'a>(input: impl Into<Input<'a>>, file: u32) -> anyhow::Result<ExportOut> {
+    let input = input.into();
     let mut out = ExportOut::default();
-    let first = text_in.trim_start().as_bytes().first().copied();
-    match first {
-        Some(b'[') | Some(b'{') => {
+    match input.json() {
+        Some(text_in) => {
             let rows = json_rows(text_in)?;
             for (line, row) in rows {
                 out.rows += 1;
                 record(&mut out, &row, file, line);
             }
         }
-        _ => {
-            csv_rows(text_in, &mut out, &[], || {
+        None => {
+            csv_rows(input, &mut out, &[], || {
                 move |out: &mut ExportOut, h: &Header, row: &Row| {
                     let mut map = Map::new();
                     for c in COLUMNS {
@@ -299,7 +299,7 @@ mod tests {
     #[test]
     fn json_rows_carry_tags_and_exact_spend() {
         let text = format!("[{ROW}]");
-        let out = read(&text, 0).unwrap();
+        let out = read(text.as_str(), 0).unwrap();
         assert!(out.rejects.is_empty(), "{:?}", out.rejects);
         let r = &out.records[0];
         assert_eq!(r.cost, Some(42_100_000));

@@ -402,13 +402,14 @@ fn csv_chunks(data: &[u8], size: usize) -> Vec<(std::ops::Range<usize>, u64)> {
         .collect()
 }
 
-/// Calls the function made by `make` for every non-empty data row of a CSV text (rows
+/// Calls the function made by `make` for every non-empty data row of a CSV input (rows
 /// with a broken structure are rejected and skipped); a missing `required` column is an
-/// error naming it. Large texts are cut at record boundaries and read in parallel, a
+/// error naming it. The data is cut at record boundaries into chunks read in parallel, a
 /// function per chunk from `make`; the chunks' outputs are joined in order, and record ids
-/// from [`Row::id`] are numbered across chunks as if read in one go.
-pub fn csv_rows<F>(
-    text: &str,
+/// from [`Row::id`] are numbered across chunks as if read in one go. A file is read a
+/// window at a time ([`CSV_WINDOW`]), never whole.
+pub fn csv_rows<'a, F>(
+    input: impl Into<Input<'a>>,
     out: &mut ExportOut,
     required: &[&str],
     make: impl Fn() -> F + Sync,
@@ -416,20 +417,187 @@ pub fn csv_rows<F>(
 where
     F: FnMut(&mut ExportOut, &Header, &Row),
 {
-    csv_rows_in_chunks(text, out, required, make, csv_chunk_size())
+    csv_rows_in_chunks(
+        input.into(),
+        out,
+        required,
+        make,
+        csv_chunk_size(),
+        CSV_WINDOW,
+    )
+}
+
+/// Bytes of a CSV file held at a time (plus the record that straddles a window's end).
+pub const CSV_WINDOW: usize = 32 << 20;
+
+/// What a parser reads: a text in memory, or a CSV file read a window at a time — a FOCUS
+/// cloud bill can be gigabytes of which a few rows are AI, and a Cursor export gigabytes of
+/// rows that become much smaller records.
+pub enum Input<'a> {
+    Text(&'a str),
+    Csv(CsvFile),
+}
+
+/// An export file known to be CSV (its first bytes are not JSON), with its length.
+pub struct CsvFile {
+    file: std::fs::File,
+    len: u64,
+}
+
+impl<'a> From<&'a str> for Input<'a> {
+    fn from(text: &'a str) -> Input<'a> {
+        Input::Text(text)
+    }
+}
+
+impl<'a> Input<'a> {
+    /// The text, when the input is JSON (a file read in windows is CSV by construction).
+    pub fn json(&self) -> Option<&'a str> {
+        match self {
+            Input::Text(t) if is_json(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The whole text (read from the file if need be), for parsers of JSON only.
+    fn whole(self) -> std::io::Result<std::borrow::Cow<'a, str>> {
+        use std::io::Read;
+        match self {
+            Input::Text(t) => Ok(std::borrow::Cow::Borrowed(t)),
+            Input::Csv(mut f) => {
+                let mut bytes = Vec::new();
+                f.file.read_to_end(&mut bytes)?;
+                let text = String::from_utf8_lossy(&bytes).into_owned();
+                Ok(std::borrow::Cow::Owned(
+                    text.strip_prefix('\u{feff}').unwrap_or(&text).to_string(),
+                ))
+            }
+        }
+    }
+}
+
+/// Successive windows of a CSV input, each ending at a record boundary (a newline outside
+/// quotes) but the last: a text is one window; a file is read `size` bytes at a time into
+/// one reused buffer, the record cut by a window's end carried over to the next (a record
+/// longer than a window grows it). Windows are cut at newlines, so converting each one's
+/// invalid UTF-8 (lossily, as a whole text would be) gives the same text.
+struct Windows<'a> {
+    text: Option<&'a str>,
+    file: Option<std::fs::File>,
+    buf: Vec<u8>,
+    /// `buf[start..used]` is the current window (`start` skips a byte order mark).
+    start: usize,
+    used: usize,
+    size: usize,
+    eof: bool,
+    /// Windows produced so far.
+    count: usize,
+}
+
+impl<'a> Windows<'a> {
+    fn new(input: Input<'a>, size: usize) -> Windows<'a> {
+        let (text, file) = match input {
+            Input::Text(t) => (Some(t), None),
+            Input::Csv(f) => (None, Some(f.file)),
+        };
+        Windows {
+            text,
+            file,
+            buf: Vec::new(),
+            start: 0,
+            used: 0,
+            size: size.max(1),
+            eof: false,
+            count: 0,
+        }
+    }
+
+    /// Moves to the next window; false at the end.
+    fn advance(&mut self) -> std::io::Result<bool> {
+        use std::io::Read;
+        self.count += 1;
+        if self.text.is_some() {
+            return Ok(self.count == 1);
+        }
+        let Some(file) = self.file.as_mut() else {
+            return Ok(false);
+        };
+        self.buf.drain(..self.used);
+        self.start = 0;
+        self.used = 0;
+        let end = loop {
+            if !self.eof && self.buf.len() < self.size {
+                let want = (self.size - self.buf.len()) as u64;
+                let got = file.by_ref().take(want).read_to_end(&mut self.buf)?;
+                self.eof = (got as u64) < want;
+            }
+            if self.eof {
+                break self.buf.len();
+            }
+            match last_record_end(&self.buf) {
+                Some(end) => break end,
+                // one record longer than the window: read more of it
+                None => self.size *= 2,
+            }
+        };
+        self.used = end;
+        if self.count == 1 && self.buf.starts_with("\u{feff}".as_bytes()) {
+            self.start = 3.min(end);
+        }
+        Ok(end > 0)
+    }
+
+    /// The current window.
+    fn current(&self) -> std::borrow::Cow<'_, str> {
+        match self.text {
+            Some(t) => std::borrow::Cow::Borrowed(t),
+            None => String::from_utf8_lossy(&self.buf[self.start..self.used]),
+        }
+    }
+}
+
+/// Where the last complete CSV record of `data` (which starts at a record boundary) ends:
+/// after the last newline outside quotes.
+fn last_record_end(data: &[u8]) -> Option<usize> {
+    let quotes = memchr::memchr_iter(b'"', data).count();
+    let mut after = 0;
+    let mut i = data.len();
+    while i > 0 {
+        i -= 1;
+        match data[i] {
+            b'"' => after += 1,
+            b'\n' if (quotes - after).is_multiple_of(2) => return Some(i + 1),
+            _ => {}
+        }
+    }
+    None
 }
 
 fn csv_rows_in_chunks<F>(
-    text: &str,
+    input: Input,
     out: &mut ExportOut,
     required: &[&str],
     make: impl Fn() -> F + Sync,
     chunk_size: usize,
+    window: usize,
 ) -> anyhow::Result<()>
 where
     F: FnMut(&mut ExportOut, &Header, &Row),
 {
     use rayon::prelude::*;
+    // the input's size, for the estimate of how many records the rest will give
+    let total = match &input {
+        Input::Text(t) => t.len(),
+        Input::Csv(f) => usize::try_from(f.len).unwrap_or(usize::MAX),
+    };
+    let mut windows = Windows::new(input, window);
+    let read_error = |e: std::io::Error| anyhow::anyhow!("cannot read the file: {e}");
+    let mut more = windows.advance().map_err(read_error)?;
+    let first_window = match more {
+        true => windows.current(),
+        false => std::borrow::Cow::Borrowed(""),
+    };
+    let text = &*first_window;
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(text.as_bytes());
@@ -445,9 +613,11 @@ where
     }
     let start = rdr.position().byte() as usize;
     let first_line = rdr.position().line();
-    let data = text.as_bytes().get(start..).unwrap_or_default();
-    let chunks = csv_chunks(data, chunk_size);
-    let mut done = 0;
+    let header_bytes = start.min(text.len());
+    drop(first_window);
+    let mut done = header_bytes;
+    // newlines of the data before the current window
+    let mut lines_done = 0u64;
     let mut seen = Occurrences::default();
     // a batch of chunks at a time, joined as soon as read; the chunks' record vectors are
     // emptied by the join and handed to the next batch (fresh ones would be fresh pages from
@@ -456,73 +626,16 @@ where
     // vector on one thread, and overlapped with reading the other core keeps working.
     let batch = rayon::current_num_threads() * 4;
     let pool = std::sync::Mutex::new(Vec::<Vec<UsageRecord>>::new());
-    let read_chunk = |(range, lines_before): &(std::ops::Range<usize>, u64)| {
-        let mut part = ExportOut {
-            records: pool
-                .lock()
-                .ok()
-                .and_then(|mut p| p.pop())
-                .unwrap_or_default(),
-            ..ExportOut::default()
-        };
-        let state = std::cell::RefCell::new(ChunkState::default());
-        let base = first_line + lines_before;
-        let mut f = make();
-        let mut rdr = csv::ReaderBuilder::new()
-            .flexible(true)
-            .has_headers(false)
-            .from_reader(&data[range.clone()]);
-        let bytes = &data[range.clone()];
-        // the csv crate places a record after blank lines on the first blank line: the
-        // line is where its first cell is
-        let line_of = |p: &csv::Position| {
-            let blank = bytes
-                .get(p.byte() as usize..)
-                .unwrap_or_default()
-                .iter()
-                .take_while(|&&b| b == b'\n' || b == b'\r')
-                .filter(|&&b| b == b'\n')
-                .count() as u64;
-            base + p.line() - 1 + blank
-        };
-        let mut rec = csv::StringRecord::new();
-        loop {
-            match rdr.read_record(&mut rec) {
-                Ok(false) => break,
-                Ok(true) => {}
-                Err(e) => {
-                    part.rows += 1;
-                    let line = e.position().map_or(0, line_of);
-                    part.reject(line, RejectReason::InvalidCsv, e.to_string());
-                    if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                        break;
-                    }
-                    continue;
-                }
-            }
-            if rec.iter().all(|c| c.trim().is_empty()) {
-                continue;
-            }
-            part.rows += 1;
-            let row = Row {
-                rec: &rec,
-                line: rec.position().map_or(0, line_of),
-                chunk: &state,
-            };
-            f(&mut part, &header, &row);
-        }
-        (part, state.into_inner().occurrences)
-    };
     let finish = |out: &mut ExportOut,
                   seen: &mut Occurrences,
                   parts: Vec<(ExportOut, Occurrences)>,
                   done: usize| {
-        // after the first batch, room for as many records as the rest of the file will give
-        // at the same rate: one allocation instead of doublings that copy and fault in
+        // after the first batch, room for as many records as the rest of the input will
+        // give at the same rate: one allocation instead of doublings that copy and fault in
         // gigabytes (a FOCUS bill whose rows are mostly ignored reserves little)
         let records: usize = parts.iter().map(|(p, _)| p.records.len()).sum();
-        if out.records.is_empty() && done < data.len() {
-            let expected = records as u128 * data.len() as u128 / done.max(1) as u128;
+        if out.records.is_empty() && done < total {
+            let expected = records as u128 * total as u128 / done.max(1) as u128;
             let expected = (expected + expected / 20) as usize;
             out.records.reserve_exact(expected);
             // likewise the occurrence counts (a hash table that doubles rehashes everything)
@@ -534,17 +647,85 @@ where
         }
     };
     let mut pending: Option<(Vec<(ExportOut, Occurrences)>, usize)> = None;
-    for group in chunks.chunks(batch) {
-        let (parts, ()) = rayon::join(
-            || group.par_iter().map(read_chunk).collect::<Vec<_>>(),
-            || {
-                if let Some((parts, done)) = pending.take() {
-                    finish(out, &mut seen, parts, done);
+    let mut skip = header_bytes;
+    while more {
+        let window = windows.current();
+        // the header is in the first window
+        let data = window.as_bytes().get(skip..).unwrap_or_default();
+        skip = 0;
+        let chunks = csv_chunks(data, chunk_size);
+        let read_chunk = |(range, lines_before): &(std::ops::Range<usize>, u64)| {
+            let mut part = ExportOut {
+                records: pool
+                    .lock()
+                    .ok()
+                    .and_then(|mut p| p.pop())
+                    .unwrap_or_default(),
+                ..ExportOut::default()
+            };
+            let state = std::cell::RefCell::new(ChunkState::default());
+            let base = first_line + lines_done + lines_before;
+            let mut f = make();
+            let mut rdr = csv::ReaderBuilder::new()
+                .flexible(true)
+                .has_headers(false)
+                .from_reader(&data[range.clone()]);
+            let bytes = &data[range.clone()];
+            // the csv crate places a record after blank lines on the first blank line: the
+            // line is where its first cell is
+            let line_of = |p: &csv::Position| {
+                let blank = bytes
+                    .get(p.byte() as usize..)
+                    .unwrap_or_default()
+                    .iter()
+                    .take_while(|&&b| b == b'\n' || b == b'\r')
+                    .filter(|&&b| b == b'\n')
+                    .count() as u64;
+                base + p.line() - 1 + blank
+            };
+            let mut rec = csv::StringRecord::new();
+            loop {
+                match rdr.read_record(&mut rec) {
+                    Ok(false) => break,
+                    Ok(true) => {}
+                    Err(e) => {
+                        part.rows += 1;
+                        let line = e.position().map_or(0, line_of);
+                        part.reject(line, RejectReason::InvalidCsv, e.to_string());
+                        if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                            break;
+                        }
+                        continue;
+                    }
                 }
-            },
-        );
-        done += group.iter().map(|(r, _)| r.len()).sum::<usize>();
-        pending = Some((parts, done));
+                if rec.iter().all(|c| c.trim().is_empty()) {
+                    continue;
+                }
+                part.rows += 1;
+                let row = Row {
+                    rec: &rec,
+                    line: rec.position().map_or(0, line_of),
+                    chunk: &state,
+                };
+                f(&mut part, &header, &row);
+            }
+            (part, state.into_inner().occurrences)
+        };
+        for group in chunks.chunks(batch) {
+            let (parts, ()) = rayon::join(
+                || group.par_iter().map(read_chunk).collect::<Vec<_>>(),
+                || {
+                    if let Some((parts, done)) = pending.take() {
+                        finish(out, &mut seen, parts, done);
+                    }
+                },
+            );
+            done += group.iter().map(|(r, _)| r.len()).sum::<usize>();
+            pending = Some((parts, done));
+        }
+        lines_done += memchr::memchr_iter(b'\n', data).count() as u64;
+        drop(window);
+        more = windows.advance().map_err(read_error)?;
     }
     if let Some((parts, done)) = pending {
         finish(out, &mut seen, parts, done);
@@ -612,14 +793,24 @@ pub fn read(
     scope: FocusScope,
     rules: &[crate::config::FocusRule],
 ) -> Result<(ExportKind, ExportOut)> {
+    use std::io::{Read, Seek};
     let path = &spec.path;
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let cannot = || format!("cannot read {}", path.display());
+    let mut handle = std::fs::File::open(path).with_context(cannot)?;
+    // the first 64 KiB tell the kind and whether it is JSON; a larger CSV file is then
+    // read a window at a time instead of whole
+    const HEAD: u64 = 1 << 16;
+    let mut head = Vec::new();
+    (&mut handle)
+        .take(HEAD)
+        .read_to_end(&mut head)
+        .with_context(cannot)?;
     // Parquet (FOCUS exports): read through polars into CSV text
-    let parquet = bytes.starts_with(b"PAR1");
+    let parquet = head.starts_with(b"PAR1");
     let kind = match spec.kind {
         Some(k) => k,
         None if parquet => ExportKind::Focus,
-        None => detect(&bytes[..bytes.len().min(1 << 16)]).with_context(|| {
+        None => detect(&head).with_context(|| {
             format!(
                 "{}: not an export costper recognizes (by its header or JSON keys); \
                  force the kind with --export KIND:{} (kinds: {})",
@@ -629,23 +820,41 @@ pub fn read(
             )
         })?,
     };
-    let converted;
-    let text = if parquet {
+    let context = || format!("{} ({})", path.display(), kind.label());
+    if parquet {
         if kind != ExportKind::Focus {
             bail!(
                 "{}: a Parquet file; only FOCUS exports are read as Parquet",
                 path.display()
             );
         }
-        converted = focus::parquet_as_csv(path)
+        let converted = focus::parquet_as_csv(path)
             .with_context(|| format!("{} (FOCUS Parquet)", path.display()))?;
-        std::borrow::Cow::Borrowed(converted.as_str())
+        let out = parse(kind, &converted, file, path, scope, rules).with_context(context)?;
+        return Ok((kind, out));
+    }
+    let head_text = String::from_utf8_lossy(&head);
+    let whole = (head.len() as u64) < HEAD || is_json(head_text.trim_start_matches('\u{feff}'));
+    drop(head_text);
+    let out = if whole {
+        // JSON, or a file the head already holds: parsed in one piece
+        handle.read_to_end(&mut head).with_context(cannot)?;
+        parse(
+            kind,
+            &String::from_utf8_lossy(&head),
+            file,
+            path,
+            scope,
+            rules,
+        )
     } else {
-        String::from_utf8_lossy(&bytes)
+        drop(head);
+        handle.rewind().with_context(cannot)?;
+        let len = handle.metadata().map_or(0, |m| m.len());
+        let input = Input::Csv(CsvFile { file: handle, len });
+        parse_input(kind, input, file, path, scope, rules)
     };
-    let out = parse(kind, &text, file, path, scope, rules)
-        .with_context(|| format!("{} ({})", path.display(), kind.label()))?;
-    Ok((kind, out))
+    Ok((kind, out.with_context(context)?))
 }
 
 /// Parses the text of an export of `kind` (read from `path`, which only headless results
@@ -659,18 +868,31 @@ pub fn parse(
     rules: &[crate::config::FocusRule],
 ) -> Result<ExportOut> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    parse_input(kind, Input::Text(text), file, path, scope, rules)
+}
+
+/// [`parse`] for an input that may be a CSV file read in windows.
+fn parse_input(
+    kind: ExportKind,
+    input: Input,
+    file: u32,
+    path: &Path,
+    scope: FocusScope,
+    rules: &[crate::config::FocusRule],
+) -> Result<ExportOut> {
     match kind {
-        ExportKind::AnthropicUsage => anthropic::usage(text, file),
-        ExportKind::AnthropicCost => anthropic::cost(text, file),
-        ExportKind::OpenaiUsage => openai::usage(text, file),
-        ExportKind::OpenaiCosts => openai::costs(text, file),
-        ExportKind::Litellm => litellm::read(text, file),
-        ExportKind::Focus => focus::read(text, file, scope, rules),
-        ExportKind::Cursor => cursor::read(text, file),
-        ExportKind::Copilot => copilot::read(text, file),
-        ExportKind::Otel => otel::read(text, file),
-        ExportKind::ClaudeResult => claude_result::read(text, file, path),
-        ExportKind::ClaudeCodeAnalytics => anthropic::analytics(text, file),
+        ExportKind::AnthropicUsage => anthropic::usage(input, file),
+        ExportKind::AnthropicCost => anthropic::cost(input, file),
+        ExportKind::OpenaiUsage => openai::usage(input, file),
+        ExportKind::OpenaiCosts => openai::costs(input, file),
+        ExportKind::Litellm => litellm::read(input, file),
+        ExportKind::Focus => focus::read(input, file, scope, rules),
+        ExportKind::Cursor => cursor::read(input, file),
+        ExportKind::Copilot => copilot::read(input, file),
+        // JSON only: a CSV given as one of them is refused by its parser, as before
+        ExportKind::Otel => otel::read(&input.whole()?, file),
+        ExportKind::ClaudeResult => claude_result::read(&input.whole()?, file, path),
+        ExportKind::ClaudeCodeAnalytics => anthropic::analytics(&input.whole()?, file),
     }
 }
 
@@ -967,33 +1189,7 @@ mod tests {
     #[test]
     fn csv_chunks_read_like_one_pass() {
         let text = "a,b,c\n1,\"x\ny\",3\n1,2,3\n\n\"q\"\"\",\"\n\",9\n1,2,3\nbad,\"open\n1,2,3\n";
-        let read = |size: usize| {
-            let mut out = ExportOut::default();
-            csv_rows_in_chunks(
-                text,
-                &mut out,
-                &[],
-                || {
-                    |out: &mut ExportOut, _: &Header, row: &Row| {
-                        let mut r = blank(ExportKind::Cursor, 0, row.line);
-                        r.record_id = row.id("k");
-                        r.request_id = Some(row.rec.iter().collect::<Vec<_>>().join("|").into());
-                        out.records.push(r);
-                    }
-                },
-                size,
-            )
-            .unwrap();
-            let rows: Vec<(u64, String, u128)> = out
-                .records
-                .iter()
-                .map(|r| {
-                    let cells = r.request_id.as_deref().unwrap_or_default().to_string();
-                    (r.origin.line, cells, r.record_id)
-                })
-                .collect();
-            (rows, out.rows, out.rejects)
-        };
+        let read = |size: usize| read_csv(text.into(), size, CSV_WINDOW);
         let one = read(1 << 20);
         assert_eq!(one.0.len(), 5, "{one:?}");
         assert_eq!(one.0[0].0, 2);
@@ -1007,6 +1203,59 @@ mod tests {
         for size in 1..=text.len() {
             assert_eq!(read(size), one, "chunk size {size}");
         }
+        // a file read in windows of any size, the record cut by a window's end carried
+        // over (a window smaller than a record grows), reads the same too; so does one
+        // with a byte order mark
+        let dir = tempfile::tempdir().unwrap();
+        for (name, content) in [
+            ("plain", text.to_string()),
+            ("bom", format!("\u{feff}{text}")),
+        ] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, &content).unwrap();
+            for window in 1..=content.len() + 1 {
+                for size in [1, 7, 1 << 20] {
+                    let file = std::fs::File::open(&path).unwrap();
+                    let len = content.len() as u64;
+                    let got = read_csv(Input::Csv(CsvFile { file, len }), size, window);
+                    assert_eq!(got, one, "{name}: window {window}, chunk size {size}");
+                }
+            }
+        }
+    }
+
+    type Read = (
+        Vec<(u64, String, u128)>,
+        u64,
+        Vec<(u64, RejectReason, String)>,
+    );
+
+    /// Each row's line, cells and id; the rows read; the rejections.
+    fn read_csv(input: Input, size: usize, window: usize) -> Read {
+        let mut out = ExportOut::default();
+        csv_rows_in_chunks(
+            input,
+            &mut out,
+            &[],
+            || {
+                |out: &mut ExportOut, _: &Header, row: &Row| {
+                    let mut r = blank(ExportKind::Cursor, 0, row.line);
+                    r.record_id = row.id("k");
+                    r.request_id = Some(row.rec.iter().collect::<Vec<_>>().join("|").into());
+                    out.records.push(r);
+                }
+            },
+            size,
+            window,
+        )
+        .unwrap();
+        let rows = (out.records.iter())
+            .map(|r| {
+                let cells = r.request_id.as_deref().unwrap_or_default().to_string();
+                (r.origin.line, cells, r.record_id)
+            })
+            .collect();
+        (rows, out.rows, out.rejects)
     }
 
     #[test]
@@ -1037,6 +1286,54 @@ mod tests {
             .map(|n| record_id(&["k", &format!("{key:032x}"), n]))
             .collect();
         assert_eq!(got, want);
+    }
+
+    /// A CSV export larger than the head is read from the file a window at a time; what it
+    /// gives equals parsing its whole text: a byte order mark, CRLF line ends, a quoted
+    /// cell with a newline, invalid UTF-8, a broken row, identical rows.
+    #[test]
+    fn large_csv_files_read_like_their_text() {
+        let mut bytes = "\u{feff}Date,User,Kind,Model,Max Mode,Input (w/ Cache Write),\
+                         Input (w/o Cache Write),Cache Read,Output Tokens,Total Tokens,Cost\r\n"
+            .as_bytes()
+            .to_vec();
+        for i in 0..3000 {
+            let user = match i % 3 {
+                0 => "\"a\nb@x.io\"".as_bytes().to_vec(),
+                1 => b"c\xff@x.io".to_vec(),
+                _ => b"d@x.io".to_vec(),
+            };
+            bytes.extend(format!("2026-05-{:02}T10:00:00.000Z,", 1 + i % 28).as_bytes());
+            bytes.extend(user);
+            bytes.extend(b",Included,claude-4-sonnet,No,10,5,2,3,15,$0.01\r\n");
+            if i == 1500 {
+                bytes.extend(b"2026-05-01T10:00:00.000Z,\"open,x\r\n");
+            }
+        }
+        assert!(
+            bytes.len() > 1 << 17,
+            "larger than the head: {}",
+            bytes.len()
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cursor.csv");
+        std::fs::write(&path, &bytes).unwrap();
+        let spec = ExportSpec {
+            path: path.clone(),
+            kind: None,
+        };
+        let (kind, streamed) = read(&spec, 0, FocusScope::Ai, &[]).unwrap();
+        assert_eq!(kind, ExportKind::Cursor);
+        let text = String::from_utf8_lossy(&bytes);
+        let whole = parse(kind, &text, 0, &path, FocusScope::Ai, &[]).unwrap();
+        let view = |o: &ExportOut| {
+            let records: Vec<_> = (o.records.iter())
+                .map(|r| (r.record_id, r.origin.line, r.ts, r.actor.clone(), r.cost))
+                .collect();
+            (records, o.rows, o.ignored, o.rejects.clone())
+        };
+        assert_eq!(view(&streamed), view(&whole));
+        assert!(streamed.records.len() > 2000, "{}", streamed.records.len());
     }
 
     #[test]

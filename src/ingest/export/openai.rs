@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::{
-    ExportKind, ExportOut, api_workflow, blank, csv_rows, each_typed, is_json, json_amount, opt,
+    ExportKind, ExportOut, Input, api_workflow, blank, csv_rows, each_typed, json_amount, opt,
     text, to_nano,
 };
 use crate::ingest::record::{CostBasis, RejectReason, Text, record_id};
@@ -49,10 +49,11 @@ struct CostItem<'a> {
 }
 
 /// `organization/usage/completions` (API JSON or the dashboard's CSV).
-pub fn usage(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
-    if !is_json(text_in) {
-        return usage_csv(text_in, file);
-    }
+pub fn usage<'a>(input: impl Into<Input<'a>>, file: u32) -> anyhow::Result<ExportOut> {
+    let input = input.into();
+    let Some(text_in) = input.json() else {
+        return usage_csv(input, file);
+    };
     let mut out = ExportOut::default();
     let provider = Text::from("openai");
     let workflow = Text::from("openai-api");
@@ -106,10 +107,11 @@ pub fn usage(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
 }
 
 /// `organization/costs` (API JSON or the dashboard's CSV).
-pub fn costs(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
-    if !is_json(text_in) {
-        return costs_csv(text_in, file);
-    }
+pub fn costs<'a>(input: impl Into<Input<'a>>, file: u32) -> anyhow::Result<ExportOut> {
+    let input = input.into();
+    let Some(text_in) = input.json() else {
+        return costs_csv(input, file);
+    };
     let mut out = ExportOut::default();
     let provider = Text::from("openai");
     let workflow = Text::from("openai-api");
@@ -173,12 +175,12 @@ pub fn costs(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
 /// The dashboard CSVs: the API's rows flattened, times as Unix seconds, counts sometimes
 /// written as floats (`10.0`), `batch` as `TRUE`/`FALSE`, empty rows for days without usage.
 fn csv_with(
-    text_in: &str,
+    input: Input,
     each: impl Fn(&mut ExportOut, &super::Header, &super::Row, i64, i64) + Sync,
 ) -> anyhow::Result<ExportOut> {
     let mut out = ExportOut::default();
     let each = &each;
-    csv_rows(text_in, &mut out, &[], || {
+    csv_rows(input, &mut out, &[], || {
         move |out: &mut ExportOut, h: &super::Header, row: &super::Row| {
             let start = row.get(h.col(&["start_time"])).and_then(super::parse_ts);
             let Some(start) = start else {
@@ -198,8 +200,8 @@ fn csv_with(
     Ok(out)
 }
 
-fn costs_csv(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
-    csv_with(text_in, |out, h, row, start, end| {
+fn costs_csv(input: Input, file: u32) -> anyhow::Result<ExportOut> {
+    csv_with(input, |out, h, row, start, end| {
         let Some(v) = row.get(h.col(&["amount_value"])) else {
             out.ignored += 1; // a day without cost
             return;
@@ -251,8 +253,8 @@ fn costs_csv(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
     })
 }
 
-fn usage_csv(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
-    csv_with(text_in, |out, h, row, start, end| {
+fn usage_csv(input: Input, file: u32) -> anyhow::Result<ExportOut> {
+    csv_with(input, |out, h, row, start, end| {
         let Some(model) = row.text(h.col(&["model"])) else {
             if row.get(h.col(&["input_tokens"])).is_none() {
                 out.ignored += 1; // a day without usage
