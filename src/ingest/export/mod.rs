@@ -180,7 +180,14 @@ pub fn expand(values: &[PathBuf]) -> Result<Vec<ExportSpec>> {
             found.sort();
             out.extend(found.into_iter().map(|path| ExportSpec { path, kind }));
         } else {
-            if !path.is_file() {
+            // a pipe is read too: `--export <(gunzip -c bill.csv.gz)`
+            if path.is_dir() {
+                bail!(
+                    "--export {}: a directory; give its files (`dir/*.csv`)",
+                    path.display()
+                );
+            }
+            if !path.exists() {
                 bail!("--export {}: no such file", path.display());
             }
             out.push(ExportSpec { path, kind });
@@ -438,8 +445,11 @@ pub enum Input<'a> {
     Csv(CsvFile),
 }
 
-/// An export file known to be CSV (its first bytes are not JSON), with its length.
+/// An export file known to be CSV (its first bytes are not JSON): the bytes already read
+/// from it, the file to read the rest from (never rewound: it may be a pipe, as with
+/// `--export <(gunzip -c bill.csv.gz)`) and its length when known.
 pub struct CsvFile {
+    head: Vec<u8>,
     file: std::fs::File,
     len: u64,
 }
@@ -465,7 +475,7 @@ impl<'a> Input<'a> {
         match self {
             Input::Text(t) => Ok(std::borrow::Cow::Borrowed(t)),
             Input::Csv(mut f) => {
-                let mut bytes = Vec::new();
+                let mut bytes = f.head;
                 f.file.read_to_end(&mut bytes)?;
                 let text = String::from_utf8_lossy(&bytes).into_owned();
                 Ok(std::borrow::Cow::Owned(
@@ -496,14 +506,14 @@ struct Windows<'a> {
 
 impl<'a> Windows<'a> {
     fn new(input: Input<'a>, size: usize) -> Windows<'a> {
-        let (text, file) = match input {
-            Input::Text(t) => (Some(t), None),
-            Input::Csv(f) => (None, Some(f.file)),
+        let (text, file, buf) = match input {
+            Input::Text(t) => (Some(t), None, Vec::new()),
+            Input::Csv(f) => (None, Some(f.file), f.head),
         };
         Windows {
             text,
             file,
-            buf: Vec::new(),
+            buf,
             start: 0,
             used: 0,
             size: size.max(1),
@@ -793,7 +803,7 @@ pub fn read(
     scope: FocusScope,
     rules: &[crate::config::FocusRule],
 ) -> Result<(ExportKind, ExportOut)> {
-    use std::io::{Read, Seek};
+    use std::io::Read;
     let path = &spec.path;
     let cannot = || format!("cannot read {}", path.display());
     let mut handle = std::fs::File::open(path).with_context(cannot)?;
@@ -848,10 +858,12 @@ pub fn read(
             rules,
         )
     } else {
-        drop(head);
-        handle.rewind().with_context(cannot)?;
         let len = handle.metadata().map_or(0, |m| m.len());
-        let input = Input::Csv(CsvFile { file: handle, len });
+        let input = Input::Csv(CsvFile {
+            head,
+            file: handle,
+            len,
+        });
         parse_input(kind, input, file, path, scope, rules)
     };
     Ok((kind, out.with_context(context)?))
@@ -1215,9 +1227,14 @@ mod tests {
             std::fs::write(&path, &content).unwrap();
             for window in 1..=content.len() + 1 {
                 for size in [1, 7, 1 << 20] {
-                    let file = std::fs::File::open(&path).unwrap();
+                    // some bytes already read, as `read` leaves them
+                    use std::io::Read;
+                    let mut file = std::fs::File::open(&path).unwrap();
+                    let mut head = Vec::new();
+                    (&mut file).take(5).read_to_end(&mut head).unwrap();
                     let len = content.len() as u64;
-                    let got = read_csv(Input::Csv(CsvFile { file, len }), size, window);
+                    let input = Input::Csv(CsvFile { head, file, len });
+                    let got = read_csv(input, size, window);
                     assert_eq!(got, one, "{name}: window {window}, chunk size {size}");
                 }
             }
@@ -1334,6 +1351,25 @@ mod tests {
         };
         assert_eq!(view(&streamed), view(&whole));
         assert!(streamed.records.len() > 2000, "{}", streamed.records.len());
+
+        // a pipe (`--export <(gunzip -c bill.csv.gz)`) cannot be rewound: the head read for
+        // detection is where the windows start
+        #[cfg(unix)]
+        {
+            let fifo = dir.path().join("fifo.csv");
+            let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+            if made.is_ok_and(|s| s.success()) {
+                let writer = {
+                    let (fifo, bytes) = (fifo.clone(), bytes.clone());
+                    std::thread::spawn(move || std::fs::write(fifo, bytes))
+                };
+                let specs = expand(std::slice::from_ref(&fifo)).unwrap();
+                assert_eq!(specs.len(), 1, "a named pipe is an export to read");
+                let (_, piped) = read(&specs[0], 0, FocusScope::Ai, &[]).unwrap();
+                writer.join().unwrap().unwrap();
+                assert_eq!(view(&piped), view(&whole));
+            }
+        }
     }
 
     #[test]
