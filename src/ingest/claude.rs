@@ -91,6 +91,11 @@ pub enum Outcome {
 pub struct Interner(HashSet<Text>);
 
 impl Interner {
+    /// Forgets the strings, keeping the table's memory.
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+
     pub fn get(&mut self, s: &str) -> Text {
         if let Some(a) = self.0.get(s) {
             return a.clone();

@@ -635,7 +635,10 @@ where
     // batch is read, the one before is joined: the join copies its records into the file's
     // vector on one thread, and overlapped with reading the other core keeps working.
     let batch = rayon::current_num_threads() * 4;
-    let pool = std::sync::Mutex::new(Vec::<Vec<UsageRecord>>::new());
+    // likewise each chunk's occurrence table and string interner (emptied, not freed): a
+    // hash table grown from empty in every chunk is fresh pages again and again
+    let pool = std::sync::Mutex::new(Vec::<(Vec<UsageRecord>, Occurrences)>::new());
+    let interners = std::sync::Mutex::new(Vec::<crate::ingest::claude::Interner>::new());
     let finish = |out: &mut ExportOut,
                   seen: &mut Occurrences,
                   parts: Vec<(ExportOut, Occurrences)>,
@@ -665,15 +668,20 @@ where
         skip = 0;
         let chunks = csv_chunks(data, chunk_size);
         let read_chunk = |(range, lines_before): &(std::ops::Range<usize>, u64)| {
+            let (records, occurrences) = (pool.lock().ok())
+                .and_then(|mut p| p.pop())
+                .unwrap_or_default();
             let mut part = ExportOut {
-                records: pool
-                    .lock()
-                    .ok()
-                    .and_then(|mut p| p.pop())
-                    .unwrap_or_default(),
+                records,
                 ..ExportOut::default()
             };
-            let state = std::cell::RefCell::new(ChunkState::default());
+            let strings = (interners.lock().ok())
+                .and_then(|mut p| p.pop())
+                .unwrap_or_default();
+            let state = std::cell::RefCell::new(ChunkState {
+                strings,
+                occurrences,
+            });
             let base = first_line + lines_done + lines_before;
             let mut f = make();
             let mut rdr = csv::ReaderBuilder::new()
@@ -719,7 +727,15 @@ where
                 };
                 f(&mut part, &header, &row);
             }
-            (part, state.into_inner().occurrences)
+            let ChunkState {
+                mut strings,
+                occurrences,
+            } = state.into_inner();
+            strings.clear();
+            if let Ok(mut p) = interners.lock() {
+                p.push(strings);
+            }
+            (part, occurrences)
         };
         for group in chunks.chunks(batch) {
             let (parts, ()) = rayon::join(
@@ -745,15 +761,15 @@ where
 
 /// Appends chunks' outputs in order; a row whose cells also occurred in earlier chunks gets
 /// the occurrence number it would have had in one pass. Returns the chunks' emptied record
-/// vectors for reuse.
+/// vectors and occurrence tables for reuse.
 fn join(
     out: &mut ExportOut,
     seen: &mut Occurrences,
     parts: Vec<(ExportOut, Occurrences)>,
-) -> Vec<Vec<UsageRecord>> {
+) -> Vec<(Vec<UsageRecord>, Occurrences)> {
     let mut emptied = Vec::with_capacity(parts.len());
-    for (mut part, occ) in parts {
-        let fixes = seen.absorb(occ);
+    for (mut part, mut occ) in parts {
+        let fixes = seen.absorb(&mut occ);
         if !fixes.is_empty() {
             for r in &mut part.records {
                 if let Some(id) = fixes.get(&r.record_id) {
@@ -765,7 +781,7 @@ fn join(
         out.rejects.append(&mut part.rejects);
         out.rows += part.rows;
         out.ignored += part.ignored;
-        emptied.push(part.records);
+        emptied.push((part.records, occ));
     }
     emptied
 }
@@ -1139,10 +1155,10 @@ impl Occurrences {
     /// Adds a later chunk's counts to these (the chunks before it) and returns the record
     /// ids of its rows whose cells occurred before, mapped to the ids one pass would have
     /// given them. One hash probe per distinct row of the chunk.
-    fn absorb(&mut self, later: Occurrences) -> foldhash::HashMap<u128, u128> {
+    fn absorb(&mut self, later: &mut Occurrences) -> foldhash::HashMap<u128, u128> {
         let mut fixes = foldhash::HashMap::default();
         self.kind = later.kind;
-        for (key, count) in later.counts {
+        for (key, count) in later.counts.drain() {
             let before = self.counts.entry(key).or_insert(0);
             if *before > 0 {
                 for n in 0..count {
