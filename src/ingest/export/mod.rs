@@ -438,8 +438,8 @@ where
 pub const CSV_WINDOW: usize = 32 << 20;
 
 /// What a parser reads: a text in memory, or a CSV file read a window at a time — a FOCUS
-/// cloud bill can be gigabytes of which a few rows are AI, and a Cursor export gigabytes of
-/// rows that become much smaller records.
+/// cloud bill can be gigabytes of which a few rows are AI, and where every row becomes a
+/// record (a Cursor export) holding the file too only added to the peak.
 pub enum Input<'a> {
     Text(&'a str),
     Csv(CsvFile),
@@ -477,10 +477,11 @@ impl<'a> Input<'a> {
             Input::Csv(mut f) => {
                 let mut bytes = f.head;
                 f.file.read_to_end(&mut bytes)?;
-                let text = String::from_utf8_lossy(&bytes).into_owned();
-                Ok(std::borrow::Cow::Owned(
-                    text.strip_prefix('\u{feff}').unwrap_or(&text).to_string(),
-                ))
+                let mut text = String::from_utf8_lossy(&bytes).into_owned();
+                if text.starts_with('\u{feff}') {
+                    text.drain(..'\u{feff}'.len_utf8());
+                }
+                Ok(std::borrow::Cow::Owned(text))
             }
         }
     }
