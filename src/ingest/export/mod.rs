@@ -357,9 +357,18 @@ fn csv_chunk_size() -> usize {
 /// Cuts `data` (CSV records after the header) into chunks of about `size` bytes that end
 /// at record boundaries: at a newline outside quotes, found from the parity of the quotes
 /// before it (RFC 4180 escapes a quote by doubling it, so the parity holds). Returns each
-/// chunk's range and the number of newlines before it.
-fn csv_chunks(data: &[u8], size: usize) -> Vec<(std::ops::Range<usize>, u64)> {
+/// chunk's range and the number of newlines before it. `regular` is what [`quotes_regular`]
+/// says of `data` when the caller knows it already.
+fn csv_chunks(
+    data: &[u8],
+    size: usize,
+    regular: Option<bool>,
+) -> Vec<(std::ops::Range<usize>, u64)> {
     use rayon::prelude::*;
+    if !regular.unwrap_or_else(|| quotes_regular(data)) {
+        // counting quotes would not tell where records end: one chunk, read in order
+        return vec![(0..data.len(), 0)];
+    }
     let n = data.len().div_ceil(size.max(1)).max(1);
     let segment = data.len().div_ceil(n).max(1);
     // the quotes in each equal segment, counted in parallel
@@ -407,6 +416,42 @@ fn csv_chunks(data: &[u8], size: usize) -> Vec<(std::ops::Range<usize>, u64)> {
             (w[0]..w[1], before)
         })
         .collect()
+}
+
+/// Whether every quote of `data` (CSV from a record boundary on) is where RFC 4180 puts one:
+/// opening a cell (at the start, after a comma or a line end), closing it (before a comma,
+/// a line end or the end) or doubled inside it. Only then does the parity of the quotes
+/// before a newline tell whether the csv crate reads it inside a quoted cell: to the crate a
+/// quote inside an unquoted cell (`O"Brien`, `"ab"c`, ` "x"`) is a literal. Checked in
+/// parallel, quote by quote.
+fn quotes_regular(data: &[u8]) -> bool {
+    use rayon::prelude::*;
+    let segment = (1 << 20).max(data.len().div_ceil(rayon::current_num_threads() * 4));
+    let counts: Vec<usize> = (data.par_chunks(segment))
+        .map(|c| memchr::memchr_iter(b'"', c).count())
+        .collect();
+    // whether each segment starts inside a quoted cell
+    let mut inside_at = Vec::with_capacity(counts.len());
+    let mut quotes = 0;
+    for c in &counts {
+        inside_at.push(quotes % 2 == 1);
+        quotes += c;
+    }
+    let ends_cell = |b: Option<&u8>| matches!(b, None | Some(b',' | b'\n' | b'\r' | b'"'));
+    (data.par_chunks(segment).enumerate()).all(|(i, chunk)| {
+        let mut inside = inside_at[i];
+        memchr::memchr_iter(b'"', chunk).all(|j| {
+            let p = i * segment + j;
+            let regular = match inside {
+                // closing, or the first of a doubled quote
+                true => ends_cell(data.get(p + 1)),
+                // opening, or the second of a doubled quote
+                false => p == 0 || ends_cell(data.get(p - 1)),
+            };
+            inside = !inside;
+            regular
+        })
+    })
 }
 
 /// Calls the function made by `make` for every non-empty data row of a CSV input (rows
@@ -503,6 +548,8 @@ struct Windows<'a> {
     eof: bool,
     /// Windows produced so far.
     count: usize,
+    /// What [`quotes_regular`] said of the current window, when it was asked.
+    regular: Option<bool>,
 }
 
 impl<'a> Windows<'a> {
@@ -520,6 +567,7 @@ impl<'a> Windows<'a> {
             size: size.max(1),
             eof: false,
             count: 0,
+            regular: None,
         }
     }
 
@@ -541,9 +589,19 @@ impl<'a> Windows<'a> {
                 let want = (self.size - self.buf.len()) as u64;
                 let got = file.by_ref().take(want).read_to_end(&mut self.buf)?;
                 self.eof = (got as u64) < want;
+                // bytes the last check did not see
+                self.regular = None;
             }
             if self.eof {
                 break self.buf.len();
+            }
+            let regular = quotes_regular(&self.buf);
+            self.regular = Some(regular);
+            if !regular {
+                // the quotes do not tell where records end: the rest is one window, read
+                // in order (as the whole file was before windows)
+                self.size = usize::MAX;
+                continue;
             }
             match last_record_end(&self.buf) {
                 Some(end) => break end,
@@ -667,7 +725,7 @@ where
         // the header is in the first window
         let data = window.as_bytes().get(skip..).unwrap_or_default();
         skip = 0;
-        let chunks = csv_chunks(data, chunk_size);
+        let chunks = csv_chunks(data, chunk_size, windows.regular);
         let read_chunk = |(range, lines_before): &(std::ops::Range<usize>, u64)| {
             let (records, occurrences) = (pool.lock().ok())
                 .and_then(|mut p| p.pop())
@@ -1254,6 +1312,67 @@ mod tests {
                     let got = read_csv(input, size, window);
                     assert_eq!(got, one, "{name}: window {window}, chunk size {size}");
                 }
+            }
+        }
+    }
+
+    /// A quote inside an unquoted cell (`O"Brien`) is a literal to the csv crate, not the
+    /// start of a quoted cell, so counting quotes would put the later newlines inside
+    /// quotes and cut inside a real quoted cell: such a text is read in one piece, and reads
+    /// the same for every chunk and window size.
+    #[test]
+    fn stray_quotes_do_not_move_the_cuts() {
+        for text in [
+            "a,b,c\n1,O\"Brien,3\n2,\"x\ny\",4\n5,6,7\n8,\"p\nq\",9\n",
+            "a,b,c\n1,\"ab\"c,3\n2,\"x\ny\",4\n5,6,7\n",
+            "a,b,c\n1, \"x\",3\n2,\"x\ny\",4\n5,6,7\n",
+        ] {
+            let one = read_csv(text.into(), 1 << 20, CSV_WINDOW);
+            assert!(one.0.len() >= 3, "{one:?}");
+            assert!(
+                one.0.iter().any(|(_, cells, _)| cells.contains("x\ny")),
+                "{one:?}"
+            );
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("stray.csv");
+            std::fs::write(&path, text).unwrap();
+            for size in 1..=text.len() {
+                assert_eq!(
+                    read_csv(text.into(), size, CSV_WINDOW),
+                    one,
+                    "chunk size {size}"
+                );
+                for window in [1, 5, 17, 40] {
+                    let file = std::fs::File::open(&path).unwrap();
+                    let len = text.len() as u64;
+                    let input = Input::Csv(CsvFile {
+                        head: Vec::new(),
+                        file,
+                        len,
+                    });
+                    let got = read_csv(input, size, window);
+                    assert_eq!(got, one, "chunk size {size}, window {window}: {text:?}");
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Any text of commas, quotes, line ends and spaces reads the same in chunks and
+        /// windows of any size as in one piece: the cuts never land inside a cell the csv
+        /// crate reads as quoted.
+        #[test]
+        fn any_csv_reads_alike_in_chunks_and_windows(body in "[a,\"\n\r ]{0,48}") {
+            let text = format!("h,i\n{body}");
+            let one = read_csv(text.as_str().into(), 1 << 20, CSV_WINDOW);
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("any.csv");
+            std::fs::write(&path, &text).unwrap();
+            for size in [1, 2, 3, 5, 8, 13] {
+                proptest::prop_assert_eq!(&read_csv(text.as_str().into(), size, CSV_WINDOW), &one);
+                let file = std::fs::File::open(&path).unwrap();
+                let input = Input::Csv(CsvFile { head: Vec::new(), file, len: text.len() as u64 });
+                proptest::prop_assert_eq!(&read_csv(input, size, size + 2), &one);
             }
         }
     }
