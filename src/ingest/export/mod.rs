@@ -10,6 +10,11 @@
 //! estimates), rejected rows with their line and reason, and ignored rows (zero usage, rows
 //! outside the FOCUS scope). Record ids come from each export's natural key, so the same row
 //! exported twice — a re-export, overlapping date ranges — is read once.
+//!
+//! CSV is read by [`csv_rows`]: a file larger than its first 64 KiB comes in as an
+//! [`Input::Csv`] and is read in windows (never whole), each window cut at record boundaries
+//! into chunks parsed on all cores, with line numbers and occurrence-numbered ids continuing
+//! as if read in one pass; JSON and Parquet are read whole.
 
 pub mod anthropic;
 pub mod claude_result;
