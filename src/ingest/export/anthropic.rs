@@ -325,187 +325,180 @@ pub fn analytics(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
     Ok(out)
 }
 
-/// A Console CSV day (`usage_date_utc`): the UTC day and its end.
-fn console_day(row: &super::Row, col: Option<usize>, out: &mut ExportOut) -> Option<(i64, i64)> {
-    let Some(d) = row.get(col) else {
-        out.reject(
-            row.line,
-            RejectReason::MissingTimestamp,
-            "empty usage_date_utc",
-        );
-        return None;
-    };
-    match parse_ts(d) {
-        Some(ts) => Some((ts, ts + 86_400_000_000)),
-        None => {
-            out.reject(
-                row.line,
-                RejectReason::InvalidTimestamp,
-                format!("usage_date_utc `{d}`"),
-            );
-            None
+/// The rows of a Console CSV with their day (`usage_date_utc`: the UTC day and its end); a
+/// row without a valid day is rejected here.
+fn console_rows(
+    input: Input,
+    each: impl Fn(&mut ExportOut, &Header, &Row, i64, i64) + Sync,
+) -> anyhow::Result<ExportOut> {
+    let mut out = ExportOut::default();
+    let each = &each;
+    csv_rows(input, &mut out, &[], || {
+        move |out: &mut ExportOut, h: &Header, row: &Row| {
+            let Some(d) = row.get(h.col(&["usage_date_utc"])) else {
+                return out.reject(
+                    row.line,
+                    RejectReason::MissingTimestamp,
+                    "empty usage_date_utc",
+                );
+            };
+            let Some(ts) = parse_ts(d) else {
+                return out.reject(
+                    row.line,
+                    RejectReason::InvalidTimestamp,
+                    format!("usage_date_utc `{d}`"),
+                );
+            };
+            each(out, h, row, ts, ts + 86_400_000_000);
         }
-    }
+    })?;
+    Ok(out)
 }
 
 /// Console usage CSV: one row per day × model × key × workspace (key *names*, display text
 /// such as `≤ 200k` for the context window; older exports have one cache-write column).
 fn console_usage(input: Input, file: u32) -> anyhow::Result<ExportOut> {
-    let mut out = ExportOut::default();
     let provider = &Text::from("anthropic");
     let workflow = &Text::from("anthropic-api");
-    csv_rows(input, &mut out, &[], || {
-        move |out: &mut ExportOut, h: &Header, row: &Row| {
-            let Some((ts, end)) = console_day(row, h.col(&["usage_date_utc"]), out) else {
-                return;
-            };
-            let Some(model) = row.text(h.col(&["model_version", "model"])) else {
-                return out.reject(row.line, RejectReason::MissingModel, "empty model_version");
-            };
-            let counts = (|| -> Result<[u64; 6], String> {
-                Ok([
-                    row.count(
-                        h.col(&["usage_input_tokens_no_cache"]),
-                        "usage_input_tokens_no_cache",
-                    )?,
-                    row.count(
-                        h.col(&[
-                            "usage_input_tokens_cache_write_5m",
-                            "usage_input_tokens_cache_write",
-                        ]),
-                        "cache writes (5m)",
-                    )?,
-                    row.count(
-                        h.col(&["usage_input_tokens_cache_write_1h"]),
-                        "usage_input_tokens_cache_write_1h",
-                    )?,
-                    row.count(
-                        h.col(&["usage_input_tokens_cache_read"]),
-                        "usage_input_tokens_cache_read",
-                    )?,
-                    row.count(h.col(&["usage_output_tokens"]), "usage_output_tokens")?,
-                    row.count(h.col(&["web_search_count"]), "web_search_count")?,
-                ])
-            })();
-            let [input, w5, w1, read, output, web] = match counts {
-                Ok(v) => v,
-                Err(e) => return out.reject(row.line, RejectReason::InvalidNumber, e),
-            };
-            let mut r = blank(ExportKind::AnthropicUsage, file, row.line);
-            r.tokens.input = input;
-            r.tokens.cache_write_5m = w5;
-            r.tokens.cache_write_1h = w1;
-            r.tokens.cache_read = read;
-            r.tokens.output = output;
-            r.tokens.web_search_requests = web;
-            if r.tokens == Default::default() {
-                out.ignored += 1;
-                return;
-            }
-            let key: Vec<&str> = std::iter::once("anthropic_console_usage")
-                .chain(
-                    [
-                        "usage_date_utc",
-                        "model_version",
-                        "api_key",
-                        "workspace",
-                        "usage_type",
-                        "context_window",
-                        "inference_geo",
-                        "speed",
-                    ]
-                    .iter()
-                    .map(|c| row.get(h.col(&[c])).unwrap_or("")),
-                )
-                .collect();
-            r.record_id = record_id(&key);
-            r.ts = ts;
-            r.ts_end = Some(end);
-            r.provider = provider.clone();
-            r.model_raw = model.clone();
-            r.model = model;
-            r.api_key_id = row.text(h.col(&["api_key"]));
-            r.workflow = Some(api_workflow(r.api_key_id.as_ref(), workflow));
-            r.workspace = row.text(h.col(&["workspace"]));
-            r.batch = row
-                .get(h.col(&["usage_type"]))
-                .is_some_and(|u| u.eq_ignore_ascii_case("batch"));
-            r.fast = row
-                .get(h.col(&["speed"]))
-                .is_some_and(|u| u.eq_ignore_ascii_case("fast"));
-            r.context_known = row
-                .get(h.col(&["context_window"]))
-                .map(|c| c.contains("200k") && !c.starts_with('≤') && !c.starts_with("0-"));
-            out.records.push(r);
+    console_rows(input, |out, h, row, ts, end| {
+        let Some(model) = row.text(h.col(&["model_version", "model"])) else {
+            return out.reject(row.line, RejectReason::MissingModel, "empty model_version");
+        };
+        let counts = (|| -> Result<[u64; 6], String> {
+            Ok([
+                row.count(
+                    h.col(&["usage_input_tokens_no_cache"]),
+                    "usage_input_tokens_no_cache",
+                )?,
+                row.count(
+                    h.col(&[
+                        "usage_input_tokens_cache_write_5m",
+                        "usage_input_tokens_cache_write",
+                    ]),
+                    "cache writes (5m)",
+                )?,
+                row.count(
+                    h.col(&["usage_input_tokens_cache_write_1h"]),
+                    "usage_input_tokens_cache_write_1h",
+                )?,
+                row.count(
+                    h.col(&["usage_input_tokens_cache_read"]),
+                    "usage_input_tokens_cache_read",
+                )?,
+                row.count(h.col(&["usage_output_tokens"]), "usage_output_tokens")?,
+                row.count(h.col(&["web_search_count"]), "web_search_count")?,
+            ])
+        })();
+        let [input, w5, w1, read, output, web] = match counts {
+            Ok(v) => v,
+            Err(e) => return out.reject(row.line, RejectReason::InvalidNumber, e),
+        };
+        let mut r = blank(ExportKind::AnthropicUsage, file, row.line);
+        r.tokens.input = input;
+        r.tokens.cache_write_5m = w5;
+        r.tokens.cache_write_1h = w1;
+        r.tokens.cache_read = read;
+        r.tokens.output = output;
+        r.tokens.web_search_requests = web;
+        if r.tokens == Default::default() {
+            out.ignored += 1;
+            return;
         }
-    })?;
-    Ok(out)
+        let key: Vec<&str> = std::iter::once("anthropic_console_usage")
+            .chain(
+                [
+                    "usage_date_utc",
+                    "model_version",
+                    "api_key",
+                    "workspace",
+                    "usage_type",
+                    "context_window",
+                    "inference_geo",
+                    "speed",
+                ]
+                .iter()
+                .map(|c| row.get(h.col(&[c])).unwrap_or("")),
+            )
+            .collect();
+        r.record_id = record_id(&key);
+        r.ts = ts;
+        r.ts_end = Some(end);
+        r.provider = provider.clone();
+        r.model_raw = model.clone();
+        r.model = model;
+        r.api_key_id = row.text(h.col(&["api_key"]));
+        r.workflow = Some(api_workflow(r.api_key_id.as_ref(), workflow));
+        r.workspace = row.text(h.col(&["workspace"]));
+        r.batch = row
+            .get(h.col(&["usage_type"]))
+            .is_some_and(|u| u.eq_ignore_ascii_case("batch"));
+        r.fast = row
+            .get(h.col(&["speed"]))
+            .is_some_and(|u| u.eq_ignore_ascii_case("fast"));
+        r.context_known = row
+            .get(h.col(&["context_window"]))
+            .map(|c| c.contains("200k") && !c.starts_with('≤') && !c.starts_with("0-"));
+        out.records.push(r);
+    })
 }
 
 /// Console cost CSV: `cost_usd` in dollars per day × model (a display name) × token type.
 fn console_cost(input: Input, file: u32) -> anyhow::Result<ExportOut> {
-    let mut out = ExportOut::default();
     let provider = &Text::from("anthropic");
     let workflow = &Text::from("anthropic-api");
-    csv_rows(input, &mut out, &[], || {
-        move |out: &mut ExportOut, h: &Header, row: &Row| {
-            let Some((ts, end)) = console_day(row, h.col(&["usage_date_utc"]), out) else {
-                return;
-            };
-            let Some(c) = row.get(h.col(&["cost_usd"])) else {
-                return out.reject(row.line, RejectReason::MissingField, "empty cost_usd");
-            };
-            let nano = match crate::money::parse_usd(c) {
-                Ok(v) => v,
-                Err(e) => {
-                    return out.reject(
-                        row.line,
-                        RejectReason::InvalidNumber,
-                        format!("cost_usd: {e}"),
-                    );
-                }
-            };
-            let model = row.text(h.col(&["model"])).unwrap_or_else(|| {
-                Text::from(format!(
-                    "anthropic {}",
-                    crate::ingest::reconcile::ALL_MODELS
-                ))
-            });
-            let key: Vec<&str> = std::iter::once("anthropic_console_cost")
-                .chain(
-                    [
-                        "usage_date_utc",
-                        "model",
-                        "workspace",
-                        "api_key",
-                        "api_key_id",
-                        "usage_type",
-                        "context_window",
-                        "token_type",
-                        "cost_type",
-                        "inference_geo",
-                        "speed",
-                    ]
-                    .iter()
-                    .map(|c| row.get(h.col(&[c])).unwrap_or("")),
-                )
-                .collect();
-            let mut r = blank(ExportKind::AnthropicCost, file, row.line);
-            r.record_id = record_id(&key);
-            r.ts = ts;
-            r.ts_end = Some(end);
-            r.provider = provider.clone();
-            r.model_raw = model.clone();
-            r.model = model;
-            r.cost = Some(nano);
-            r.cost_basis = Some(CostBasis::Billed);
-            r.api_key_id = row.text(h.col(&["api_key", "api_key_id"]));
-            r.workspace = row.text(h.col(&["workspace"]));
-            r.workflow = Some(workflow.clone());
-            out.records.push(r);
-        }
-    })?;
-    Ok(out)
+    console_rows(input, |out, h, row, ts, end| {
+        let Some(c) = row.get(h.col(&["cost_usd"])) else {
+            return out.reject(row.line, RejectReason::MissingField, "empty cost_usd");
+        };
+        let nano = match crate::money::parse_usd(c) {
+            Ok(v) => v,
+            Err(e) => {
+                return out.reject(
+                    row.line,
+                    RejectReason::InvalidNumber,
+                    format!("cost_usd: {e}"),
+                );
+            }
+        };
+        let model = row.text(h.col(&["model"])).unwrap_or_else(|| {
+            Text::from(format!(
+                "anthropic {}",
+                crate::ingest::reconcile::ALL_MODELS
+            ))
+        });
+        let key: Vec<&str> = std::iter::once("anthropic_console_cost")
+            .chain(
+                [
+                    "usage_date_utc",
+                    "model",
+                    "workspace",
+                    "api_key",
+                    "api_key_id",
+                    "usage_type",
+                    "context_window",
+                    "token_type",
+                    "cost_type",
+                    "inference_geo",
+                    "speed",
+                ]
+                .iter()
+                .map(|c| row.get(h.col(&[c])).unwrap_or("")),
+            )
+            .collect();
+        let mut r = blank(ExportKind::AnthropicCost, file, row.line);
+        r.record_id = record_id(&key);
+        r.ts = ts;
+        r.ts_end = Some(end);
+        r.provider = provider.clone();
+        r.model_raw = model.clone();
+        r.model = model;
+        r.cost = Some(nano);
+        r.cost_basis = Some(CostBasis::Billed);
+        r.api_key_id = row.text(h.col(&["api_key", "api_key_id"]));
+        r.workspace = row.text(h.col(&["workspace"]));
+        r.workflow = Some(workflow.clone());
+        out.records.push(r);
+    })
 }
 
 #[cfg(test)]
