@@ -813,7 +813,10 @@ where
             done += group.iter().map(|(r, _)| r.len()).sum::<usize>();
             pending = Some((parts, done));
         }
-        lines_done += memchr::memchr_iter(b'\n', data).count() as u64;
+        // the chunks know the newlines before each of them; only the last one's are counted
+        lines_done += chunks.last().map_or(0, |(range, before)| {
+            before + memchr::memchr_iter(b'\n', &data[range.clone()]).count() as u64
+        });
         drop(window);
         more = windows.advance().map_err(read_error)?;
     }
