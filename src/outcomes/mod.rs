@@ -129,7 +129,8 @@ pub struct Commit {
     pub is_revert: bool,
     /// The commit this one reverts (full sha when known).
     pub reverts_sha: Option<String>,
-    message: String,
+    /// The (possibly abbreviated) sha its message names in `This reverts commit <sha>`.
+    reverts_named: Option<String>,
 }
 
 /// A PR/MR of the `prs` table.
@@ -339,32 +340,31 @@ fn read_repo(
     let history = repo.history();
     let shallow = repo.is_shallow();
     let decoder = walk::Decoder { id: &id, patterns };
-    let walked = walk::walk(&history, mainline.tip, &decoder)?;
-    let cut = walked.cut;
-    let oldest = (walked.mainline.last())
+    let walk::Walk {
+        mainline: walked,
+        branch,
+        merged,
+        cut,
+        with_graph,
+    } = walk::walk(&history, mainline.tip, &decoder)?;
+    let oldest = (walked.last())
         .map(|c| git::short_sha(c.oid))
         .unwrap_or_default();
 
-    // oldest first; each merge's commits right before it
-    let total = walked.mainline.len()
-        + (walked.merged.iter().flatten())
-            .map(|m| m.commits.len())
-            .sum::<usize>();
-    let mut commits: Vec<Commit> = Vec::with_capacity(total);
+    // the commits merges brought in (kept in place: they are most of the history), then the
+    // mainline, oldest first
+    let mut commits: Vec<Commit> = branch;
+    commits.reserve(walked.len());
     let mut absent: HashSet<Oid> = HashSet::default();
     // indices into `commits` of the mainline (oldest first until reversed below)
-    let mut mainline_order: Vec<usize> = Vec::with_capacity(walked.mainline.len());
+    let mut mainline_order: Vec<usize> = Vec::with_capacity(walked.len());
     let mut refs: Vec<(usize, PrRef)> = Vec::new();
-    // what each merge brought in: the commits right before it
+    // what each merge brought in
     let mut branch_of: HashMap<usize, std::ops::Range<usize>> = HashMap::new();
-    let with_graph = walked.with_graph;
-    for (walk::Mainlined { commit, pr, .. }, merged) in
-        (walked.mainline.into_iter().zip(walked.merged)).rev()
-    {
-        let start = commits.len();
+    for (walk::Mainlined { commit, pr, .. }, merged) in (walked.into_iter().zip(merged)).rev() {
+        let at = commits.len();
         if let Some(merged) = merged {
-            commits.extend(merged.commits);
-            if commits.len() == start && !merged.missing.is_empty() {
+            if merged.range.is_empty() && !merged.missing.is_empty() {
                 out.warnings.push(format!(
                     "{id}: the commits merged by {} are not in this clone (shallow or \
                      incomplete); that merge counts without them",
@@ -373,9 +373,8 @@ fn read_repo(
             } else {
                 absent.extend(merged.missing);
             }
-            branch_of.insert(commits.len(), start..commits.len());
+            branch_of.insert(at, merged.range);
         }
-        let at = commits.len();
         mainline_order.push(at);
         if let Some(r) = pr {
             refs.push((at, r));
@@ -605,6 +604,9 @@ fn commit_of(repo: &Text, raw: git::RawCommit, mainline: bool, kind: CommitKind)
         (&raw.committer_name, &raw.committer_email),
     );
     let (subject, _) = split_message(&raw.message);
+    let reverts_named = (REVERTS_SHA.captures(&raw.message)).map(|k| k[1].to_ascii_lowercase());
+    // a candidate; `link_reverts` finds what it reverts
+    let is_revert = REVERT_SUBJECT.is_match(subject) || reverts_named.is_some();
     Commit {
         repo: repo.clone(),
         sha: git::hex(raw.oid),
@@ -614,16 +616,16 @@ fn commit_of(repo: &Text, raw: git::RawCommit, mainline: bool, kind: CommitKind)
         authored_at: raw.authored_at,
         committer_email: raw.committer_email,
         committed_at: raw.committed_at,
+        // the message itself is not kept: what is needed from it is read here
         subject: subject.to_string(),
         mainline,
         kind,
         pr: None,
         markers,
         stats: None,
-        // a candidate; `link_reverts` finds what it reverts
-        is_revert: REVERT_SUBJECT.is_match(subject) || REVERTS_SHA.is_match(&raw.message),
+        is_revert,
         reverts_sha: None,
-        message: raw.message,
+        reverts_named,
     }
 }
 
@@ -863,7 +865,7 @@ fn link_reverts(commits: &mut [Commit], prs: &mut PrMap) {
     let queries: Vec<(usize, Option<String>, Option<&str>)> = (commits.iter().enumerate())
         .filter(|(_, c)| c.is_revert)
         .map(|(i, c)| {
-            let sha = (REVERTS_SHA.captures(&c.message)).map(|k| k[1].to_ascii_lowercase());
+            let sha = c.reverts_named.clone();
             let subject = (REVERT_SUBJECT.captures(&c.subject))
                 .and_then(|k| k.get(1))
                 .map(|m| m.as_str());

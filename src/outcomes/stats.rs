@@ -69,6 +69,7 @@ pub fn fill(
             None => anyhow::bail!("cannot reopen {} for line stats", git_dir.display()),
         }
     }
+    missing.sort();
     for sha in &missing {
         warnings.push(format!(
             "{}: commit {} has a missing object; its line stats were skipped",

@@ -12,6 +12,8 @@
 //! That is the same set as `M^1..M^2`: whatever the first parent reaches off the mainline,
 //! an older merge reached first.
 
+use std::ops::Range;
+
 use anyhow::{Context, Result};
 use foldhash::HashSet;
 use git2::Oid;
@@ -31,9 +33,10 @@ pub struct Mainlined {
     pub others: Vec<Oid>,
 }
 
-/// What a merge brought in, oldest merge first once assigned, and the objects found missing.
+/// What a merge brought in: its commits, a range of [`Walk::branch`], and the objects found
+/// missing.
 pub struct Merged {
-    pub commits: Vec<Commit>,
+    pub range: Range<usize>,
     pub missing: Vec<Oid>,
 }
 
@@ -41,6 +44,8 @@ pub struct Merged {
 pub struct Walk {
     /// Newest first.
     pub mainline: Vec<Mainlined>,
+    /// The commits merges brought in, oldest merge first, each merge's together.
+    pub branch: Vec<Commit>,
     /// Per mainline commit (same order): what a merge brought in; `None` for other commits.
     pub merged: Vec<Option<Merged>>,
     /// Whether the mainline ended at a missing parent (shallow or damaged clone).
@@ -157,22 +162,35 @@ fn without_graph(history: &History, tip: Oid, decoder: &Decoder) -> Result<Walk>
 
     // oldest merge first, each commit to the first merge that reached it
     let mut seen = on_mainline;
+    // with room for the mainline, which the caller appends
+    let total = reached
+        .iter()
+        .flatten()
+        .map(|(m, _)| m.len())
+        .sum::<usize>();
+    let mut branch = Vec::with_capacity(total + mainline.len());
     let mut merged: Vec<Option<Merged>> = reached
         .into_iter()
         .rev()
         .map(|r| {
-            r.map(|(members, missing)| Merged {
-                commits: (members.into_iter())
-                    .filter(|(oid, _)| seen.insert(*oid))
-                    .map(|(_, c)| c)
-                    .collect(),
-                missing,
+            r.map(|(members, missing)| {
+                let start = branch.len();
+                branch.extend(
+                    (members.into_iter())
+                        .filter(|(oid, _)| seen.insert(*oid))
+                        .map(|(_, c)| c),
+                );
+                Merged {
+                    range: start..branch.len(),
+                    missing,
+                }
             })
         })
         .collect();
     merged.reverse();
     Ok(Walk {
         mainline,
+        branch,
         merged,
         cut,
         with_graph: false,
@@ -224,51 +242,47 @@ fn with_graph(history: &History, graph: &Graph, tip: Oid, decoder: &Decoder) -> 
     let (members, mainline) = rayon::join(
         || merge_members(&chain, |oid| parents_of(&mut reader, oid)),
         || {
-            (chain.par_iter())
-                .map_init(
-                    || history.reader(),
-                    |reader, (oid, _)| -> Result<Mainlined> {
-                        let reader = reader.as_mut().map_err(open_error)?;
-                        let raw = reader
-                            .read(*oid)
-                            .with_context(|| format!("reading mainline commit {oid}"))?;
-                        Ok(decoder.mainline(raw))
-                    },
-                )
-                .collect::<Result<Vec<Mainlined>>>()
+            read_all(history, &chain, |reader, (oid, _)| {
+                let raw = reader
+                    .read(*oid)
+                    .with_context(|| format!("reading mainline commit {oid}"))?;
+                Ok(decoder.mainline(raw))
+            })
         },
     );
     let (members, mainline) = (members?, mainline?);
-    // every merged commit read and decoded in parallel
-    let flat: Vec<(usize, Oid)> = (members.iter().enumerate())
+    // every merged commit read and decoded in parallel, oldest merge first
+    let flat: Vec<(usize, Oid)> = (members.iter().enumerate().rev())
         .flat_map(|(pos, (oids, _))| oids.iter().map(move |&oid| (pos, oid)))
         .collect();
-    let decoded: Vec<Option<Commit>> = (flat.par_iter())
-        .map_init(
-            || history.reader(),
-            |reader, (_, oid)| -> Result<Option<Commit>> {
-                let reader = reader.as_mut().map_err(open_error)?;
-                match reader.read(*oid) {
-                    Ok(raw) => Ok(Some(decoder.branch(raw))),
-                    // in the graph, gone from the object database: counted as missing
-                    Err(e) if git::is_missing(&e) => Ok(None),
-                    Err(e) => Err(e).with_context(|| format!("reading commit {oid}")),
-                }
-            },
-        )
-        .collect::<Result<_>>()?;
+    let decoded: Vec<Option<Commit>> = read_all(history, &flat, |reader, (_, oid)| {
+        match reader.read(*oid) {
+            Ok(raw) => Ok(Some(decoder.branch(raw))),
+            // in the graph, gone from the object database: counted as missing
+            Err(e) if git::is_missing(&e) => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("reading commit {oid}")),
+        }
+    })?;
     let mut merged: Vec<Option<Merged>> = (chain.iter())
         .map(|(_, parents)| {
             (parents.len() > 1).then(|| Merged {
-                commits: Vec::new(),
+                range: 0..0,
                 missing: Vec::new(),
             })
         })
         .collect();
+    // with room for the mainline, which the caller appends
+    let mut branch = Vec::with_capacity(decoded.len() + mainline.len());
     for ((pos, oid), commit) in flat.into_iter().zip(decoded) {
         if let Some(m) = merged[pos].as_mut() {
+            if m.range.is_empty() {
+                m.range = branch.len()..branch.len();
+            }
             match commit {
-                Some(c) => m.commits.push(c),
+                Some(c) => {
+                    branch.push(c);
+                    m.range.end = branch.len();
+                }
                 None => m.missing.push(oid),
             }
         }
@@ -280,10 +294,28 @@ fn with_graph(history: &History, graph: &Graph, tip: Oid, decoder: &Decoder) -> 
     }
     Ok(Walk {
         mainline,
+        branch,
         merged,
         cut,
         with_graph: true,
     })
+}
+
+/// Reads and decodes `items` on every thread (one reader per worker) straight into their
+/// places in the result (an indexed collect: no per-worker lists joined afterwards).
+fn read_all<I: Sync, T: Send>(
+    history: &History,
+    items: &[I],
+    read: impl Fn(&mut Reader, &I) -> Result<T> + Sync + Send,
+) -> Result<Vec<T>> {
+    let mut out: Vec<Result<T>> = Vec::with_capacity(items.len());
+    (items.par_iter())
+        .map_init(
+            || history.reader(),
+            |reader, item| read(reader.as_mut().map_err(open_error)?, item),
+        )
+        .collect_into_vec(&mut out);
+    out.into_iter().collect()
 }
 
 /// What each merge of `chain` (newest first) brought in, oldest merge first — exactly
