@@ -33,7 +33,7 @@ pub struct Mainlined {
     pub others: Vec<Oid>,
 }
 
-/// What a merge brought in: its commits, a range of [`Walk::branch`], and the objects found
+/// What a merge brought in: its commits (a range of [`Walk::branch`]) and the objects found
 /// missing.
 pub struct Merged {
     pub range: Range<usize>,
