@@ -10,7 +10,7 @@ use super::{
     ExportKind, ExportOut, Header, Input, Row, api_workflow, blank, csv_rows, each_typed,
     json_amount, opt, parse_ts, text, to_nano,
 };
-use crate::ingest::record::{CostBasis, RejectReason, Text, record_id};
+use crate::ingest::record::{CostBasis, RejectReason, Text, UsageRecord, record_id};
 
 #[derive(Deserialize, Default)]
 struct CacheCreation {
@@ -325,14 +325,50 @@ pub fn analytics(text_in: &str, file: u32) -> anyhow::Result<ExportOut> {
     Ok(out)
 }
 
-/// The rows of a Console CSV with their day (`usage_date_utc`: the UTC day and its end); a
-/// row without a valid day is rejected here.
+/// A Console CSV row's day (`usage_date_utc`: the UTC day and its end) and what the file's
+/// records share.
+struct ConsoleDay<'a> {
+    h: &'a Header,
+    ts: i64,
+    end: i64,
+    file: u32,
+    provider: &'a Text,
+}
+
+impl ConsoleDay<'_> {
+    /// `row`'s record with what both Console CSVs fill alike: its id (`tag`, then the row's
+    /// values of the `key` columns), its day, the provider and the model.
+    fn record(
+        &self,
+        kind: ExportKind,
+        row: &Row,
+        tag: &str,
+        key: &[&str],
+        model: Text,
+    ) -> UsageRecord {
+        let key: Vec<&str> = std::iter::once(tag)
+            .chain(key.iter().map(|c| row.get(self.h.col(&[c])).unwrap_or("")))
+            .collect();
+        let mut r = blank(kind, self.file, row.line);
+        r.record_id = record_id(&key);
+        r.ts = self.ts;
+        r.ts_end = Some(self.end);
+        r.provider = self.provider.clone();
+        r.model_raw = model.clone();
+        r.model = model;
+        r
+    }
+}
+
+/// The rows of a Console CSV with their day; a row without a valid day is rejected here.
 fn console_rows(
     input: Input,
-    each: impl Fn(&mut ExportOut, &Header, &Row, i64, i64) + Sync,
+    file: u32,
+    each: impl Fn(&mut ExportOut, &ConsoleDay, &Row) + Sync,
 ) -> anyhow::Result<ExportOut> {
     let mut out = ExportOut::default();
     let each = &each;
+    let provider = &Text::from("anthropic");
     csv_rows(input, &mut out, &[], || {
         move |out: &mut ExportOut, h: &Header, row: &Row| {
             let Some(d) = row.get(h.col(&["usage_date_utc"])) else {
@@ -349,7 +385,14 @@ fn console_rows(
                     format!("usage_date_utc `{d}`"),
                 );
             };
-            each(out, h, row, ts, ts + 86_400_000_000);
+            let day = ConsoleDay {
+                h,
+                ts,
+                end: ts + 86_400_000_000,
+                file,
+                provider,
+            };
+            each(out, &day, row);
         }
     })?;
     Ok(out)
@@ -358,9 +401,9 @@ fn console_rows(
 /// Console usage CSV: one row per day × model × key × workspace (key *names*, display text
 /// such as `≤ 200k` for the context window; older exports have one cache-write column).
 fn console_usage(input: Input, file: u32) -> anyhow::Result<ExportOut> {
-    let provider = &Text::from("anthropic");
     let workflow = &Text::from("anthropic-api");
-    console_rows(input, |out, h, row, ts, end| {
+    console_rows(input, file, |out, day, row| {
+        let h = day.h;
         let Some(model) = row.text(h.col(&["model_version", "model"])) else {
             return out.reject(row.line, RejectReason::MissingModel, "empty model_version");
         };
@@ -393,39 +436,33 @@ fn console_usage(input: Input, file: u32) -> anyhow::Result<ExportOut> {
             Ok(v) => v,
             Err(e) => return out.reject(row.line, RejectReason::InvalidNumber, e),
         };
-        let mut r = blank(ExportKind::AnthropicUsage, file, row.line);
+        if [input, w5, w1, read, output, web] == [0; 6] {
+            out.ignored += 1;
+            return;
+        }
+        let key = [
+            "usage_date_utc",
+            "model_version",
+            "api_key",
+            "workspace",
+            "usage_type",
+            "context_window",
+            "inference_geo",
+            "speed",
+        ];
+        let mut r = day.record(
+            ExportKind::AnthropicUsage,
+            row,
+            "anthropic_console_usage",
+            &key,
+            model,
+        );
         r.tokens.input = input;
         r.tokens.cache_write_5m = w5;
         r.tokens.cache_write_1h = w1;
         r.tokens.cache_read = read;
         r.tokens.output = output;
         r.tokens.web_search_requests = web;
-        if r.tokens == Default::default() {
-            out.ignored += 1;
-            return;
-        }
-        let key: Vec<&str> = std::iter::once("anthropic_console_usage")
-            .chain(
-                [
-                    "usage_date_utc",
-                    "model_version",
-                    "api_key",
-                    "workspace",
-                    "usage_type",
-                    "context_window",
-                    "inference_geo",
-                    "speed",
-                ]
-                .iter()
-                .map(|c| row.get(h.col(&[c])).unwrap_or("")),
-            )
-            .collect();
-        r.record_id = record_id(&key);
-        r.ts = ts;
-        r.ts_end = Some(end);
-        r.provider = provider.clone();
-        r.model_raw = model.clone();
-        r.model = model;
         r.api_key_id = row.text(h.col(&["api_key"]));
         r.workflow = Some(api_workflow(r.api_key_id.as_ref(), workflow));
         r.workspace = row.text(h.col(&["workspace"]));
@@ -444,9 +481,9 @@ fn console_usage(input: Input, file: u32) -> anyhow::Result<ExportOut> {
 
 /// Console cost CSV: `cost_usd` in dollars per day × model (a display name) × token type.
 fn console_cost(input: Input, file: u32) -> anyhow::Result<ExportOut> {
-    let provider = &Text::from("anthropic");
     let workflow = &Text::from("anthropic-api");
-    console_rows(input, |out, h, row, ts, end| {
+    console_rows(input, file, |out, day, row| {
+        let h = day.h;
         let Some(c) = row.get(h.col(&["cost_usd"])) else {
             return out.reject(row.line, RejectReason::MissingField, "empty cost_usd");
         };
@@ -466,32 +503,26 @@ fn console_cost(input: Input, file: u32) -> anyhow::Result<ExportOut> {
                 crate::ingest::reconcile::ALL_MODELS
             ))
         });
-        let key: Vec<&str> = std::iter::once("anthropic_console_cost")
-            .chain(
-                [
-                    "usage_date_utc",
-                    "model",
-                    "workspace",
-                    "api_key",
-                    "api_key_id",
-                    "usage_type",
-                    "context_window",
-                    "token_type",
-                    "cost_type",
-                    "inference_geo",
-                    "speed",
-                ]
-                .iter()
-                .map(|c| row.get(h.col(&[c])).unwrap_or("")),
-            )
-            .collect();
-        let mut r = blank(ExportKind::AnthropicCost, file, row.line);
-        r.record_id = record_id(&key);
-        r.ts = ts;
-        r.ts_end = Some(end);
-        r.provider = provider.clone();
-        r.model_raw = model.clone();
-        r.model = model;
+        let key = [
+            "usage_date_utc",
+            "model",
+            "workspace",
+            "api_key",
+            "api_key_id",
+            "usage_type",
+            "context_window",
+            "token_type",
+            "cost_type",
+            "inference_geo",
+            "speed",
+        ];
+        let mut r = day.record(
+            ExportKind::AnthropicCost,
+            row,
+            "anthropic_console_cost",
+            &key,
+            model,
+        );
         r.cost = Some(nano);
         r.cost_basis = Some(CostBasis::Billed);
         r.api_key_id = row.text(h.col(&["api_key", "api_key_id"]));
