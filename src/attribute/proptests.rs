@@ -208,7 +208,7 @@ fn outcomes(prs: &[GenPr]) -> Outcomes {
         let state = [PrState::Merged, PrState::Closed, PrState::Open][usize::from(p.state)];
         let start = p.start.map(|h| BASE + h * HOUR);
         let end = start.map(|s| s + p.hours * HOUR);
-        let mut pr = *crate::outcomes::blank_pr(&repo.into(), p.number);
+        let mut pr = crate::outcomes::blank_pr(&repo.into(), p.number);
         pr.state = state;
         pr.platform = "github";
         pr.head_branch = BRANCHES[p.branch].map(str::to_string);

@@ -81,23 +81,15 @@ impl Layer {
     }
 
     fn find(&self, oid: &[u8]) -> Option<u32> {
-        let first = oid[0] as usize;
+        let first = *oid.first()? as usize;
         let lo = match first {
             0 => 0,
             _ => be32(&self.map, self.fanout + (first - 1) * 4)?,
         };
         let hi = be32(&self.map, self.fanout + first * 4)?.min(self.count);
-        let (mut lo, mut hi) = (lo, hi);
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            let at = self.oids + mid as usize * HASH;
-            match self.map.get(at..at + HASH)?.cmp(oid) {
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return Some(self.base + mid),
-            }
-        }
-        None
+        let names = (self.map).get(self.oids..self.oids + self.count as usize * HASH)?;
+        let at = super::pack::find_name(names, lo as usize, hi as usize, oid)?;
+        Some(self.base + u32::try_from(at).ok()?)
     }
 }
 

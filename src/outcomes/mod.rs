@@ -17,7 +17,7 @@ pub mod patterns;
 pub mod stats;
 pub mod walk;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::LazyLock;
 
@@ -322,8 +322,60 @@ fn pair_by_url(repos: &[git::Repo], file: &export::ExportFile) -> Option<usize> 
     })
 }
 
-/// PRs by number. Boxed: a `Pr` is large, and maps and sorts move values around.
-type PrMap = BTreeMap<u64, Box<Pr>>;
+/// PRs by number, stored in one vector (a `Pr` is large: none gets an allocation of its own,
+/// none moves when another is added) and found through an index.
+#[derive(Default)]
+pub(crate) struct PrMap {
+    slots: Vec<Option<Pr>>,
+    index: HashMap<u64, usize>,
+}
+
+impl PrMap {
+    pub(crate) fn get(&self, number: u64) -> Option<&Pr> {
+        self.slots.get(*self.index.get(&number)?)?.as_ref()
+    }
+
+    pub(crate) fn get_mut(&mut self, number: u64) -> Option<&mut Pr> {
+        self.slots.get_mut(*self.index.get(&number)?)?.as_mut()
+    }
+
+    /// Adds a PR, replacing the one with its number.
+    pub(crate) fn insert(&mut self, pr: Pr) {
+        match self.index.get(&pr.number) {
+            Some(&i) => self.slots[i] = Some(pr),
+            None => {
+                self.index.insert(pr.number, self.slots.len());
+                self.slots.push(Some(pr));
+            }
+        }
+    }
+
+    /// Takes a PR out.
+    pub(crate) fn take(&mut self, number: u64) -> Option<Pr> {
+        let i = self.index.remove(&number)?;
+        self.slots.get_mut(i)?.take()
+    }
+
+    pub(crate) fn values(&self) -> impl Iterator<Item = &Pr> {
+        self.slots.iter().flatten()
+    }
+
+    pub(crate) fn values_mut(&mut self) -> impl Iterator<Item = &mut Pr> {
+        self.slots.iter_mut().flatten()
+    }
+
+    /// The PRs, in no particular order (the caller sorts).
+    pub(crate) fn into_vec(self) -> Vec<Pr> {
+        somes_in_place(self.slots)
+    }
+}
+
+/// The values of `slots`, moved within the same allocation (which keeps its capacity) when
+/// an `Option<T>` is no larger than a `T`; `flatten` would copy them into a new one.
+pub(crate) fn somes_in_place<T>(slots: Vec<Option<T>>) -> Vec<T> {
+    #[allow(clippy::filter_map_identity)]
+    slots.into_iter().filter_map(|s| s).collect()
+}
 
 /// The per-repository work.
 fn read_repo(
@@ -416,46 +468,79 @@ fn read_repo(
         commits[i].markers.dedup();
     }
 
-    // PRs found in git, built in parallel, then taken newest landing first: a number seen
-    // again on an older commit (a re-landed cherry-pick) keeps the newer landing
-    let built: Vec<(usize, std::ops::Range<usize>, Vec<Box<Pr>>)> = (refs.into_par_iter().rev())
-        .map(|(at, r)| {
+    // PRs found in git, built in parallel straight into their places in the map, then taken
+    // newest landing first: a number seen again on an older commit (a re-landed cherry-pick)
+    // keeps the newer landing
+    type Landing = (usize, std::ops::Range<usize>, Vec<u64>);
+    let (landings, slots): (Vec<Landing>, Vec<Option<Pr>>) = (refs.into_par_iter().rev())
+        .map(|(at, mut r)| {
             let members = match commits[at].kind {
                 CommitKind::Merge => branch_of.get(&at).cloned().unwrap_or(0..0),
                 _ => 0..0,
             };
-            let prs = git_prs(&id, &commits, at, members.clone(), r, &mainline);
-            (at, members, prs)
+            let numbers = std::mem::take(&mut r.numbers);
+            let pr = (numbers.first())
+                .map(|&n| git_pr(&id, &commits, at, members.clone(), r, n, &mainline));
+            ((at, members, numbers), pr)
         })
-        .collect();
-    let mut found: Vec<(u64, Box<Pr>)> = Vec::with_capacity(built.len());
-    let mut landed: HashMap<u64, usize> = HashMap::with_capacity(built.len());
-    for (at, members, prs) in built {
-        let first_number = prs.first().map(|p| p.number);
-        for pr in prs {
-            let number = pr.number;
-            if let Some(&prev) = landed.get(&number) {
-                out.disagreements.push(Disagreement {
-                    repo: id.to_string(),
-                    number: Some(number),
-                    what: format!(
-                        "PR #{number} appears on two mainline commits ({} and {}); the newer is \
-                         counted",
-                        short(Some(&commits[prev].sha)),
-                        short(Some(&commits[at].sha))
-                    ),
-                });
-                continue;
-            }
+        .unzip();
+    let mut prs = PrMap {
+        index: HashMap::with_capacity(slots.len()),
+        slots,
+    };
+    let mut landed: HashMap<u64, usize> = HashMap::with_capacity(landings.len());
+    let mut again = |number: u64, at: usize, landed: &mut HashMap<u64, usize>| {
+        let Some(&prev) = landed.get(&number) else {
             landed.insert(number, at);
-            found.push((number, pr));
+            return false;
+        };
+        out.disagreements.push(Disagreement {
+            repo: id.to_string(),
+            number: Some(number),
+            what: format!(
+                "PR #{number} appears on two mainline commits ({} and {}); the newer is counted",
+                short(Some(&commits[prev].sha)),
+                short(Some(&commits[at].sha))
+            ),
+        });
+        true
+    };
+    // which commits each landing's first number goes to, once `again` is done with `commits`
+    let mut owners: Vec<(usize, std::ops::Range<usize>, Option<u64>)> =
+        Vec::with_capacity(landings.len());
+    for (slot, (at, members, numbers)) in landings.into_iter().enumerate() {
+        // a bors batch: the same facts under each further number
+        let batch: Vec<Pr> = match (&prs.slots[slot], numbers.get(1..)) {
+            (Some(pr), Some(more)) => (more.iter())
+                .map(|&number| Pr {
+                    number,
+                    ..pr.clone()
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let first = numbers.first().copied();
+        if let Some(number) = first {
+            match again(number, at, &mut landed) {
+                true => prs.slots[slot] = None,
+                false => {
+                    prs.index.insert(number, slot);
+                }
+            }
         }
-        for m in members {
-            commits[m].pr = first_number;
+        for pr in batch {
+            if !again(pr.number, at, &mut landed) {
+                prs.insert(pr);
+            }
         }
-        commits[at].pr = first_number;
+        owners.push((at, members, first));
     }
-    let mut prs: PrMap = found.into_iter().collect();
+    for (at, members, first) in owners {
+        for m in members {
+            commits[m].pr = first;
+        }
+        commits[at].pr = first;
+    }
 
     let export_paths: Vec<PathBuf> = exports.iter().map(|(p, _)| p.clone()).collect();
     for (path, file) in exports {
@@ -491,7 +576,11 @@ fn read_repo(
         exports: export_paths,
         workdirs: repo.workdirs(),
     });
-    out.prs.extend(prs.into_values().map(|p| *p));
+    if out.prs.is_empty() {
+        out.prs = prs.into_vec();
+    } else {
+        out.prs.extend(prs.into_vec());
+    }
     if out.commits.is_empty() {
         out.commits = commits;
     } else {
@@ -500,17 +589,16 @@ fn read_repo(
     Ok(())
 }
 
-/// The PRs a mainline commit landed (one, or several for a bors batch), from git alone.
-/// Boxed because the boxes move into a [`PrMap`] as they are.
-#[allow(clippy::vec_box)]
-fn git_prs(
+/// The PR numbered `number` that a mainline commit landed, from git alone.
+fn git_pr(
     id: &Text,
     commits: &[Commit],
     at: usize,
     members: std::ops::Range<usize>,
     r: PrRef,
+    number: u64,
     mainline: &git::Mainline,
-) -> Vec<Box<Pr>> {
+) -> Pr {
     let c = &commits[at];
     let mut shas: Vec<(i64, &str)> = (members.clone())
         .map(|m| (commits[m].authored_at, commits[m].sha.as_str()))
@@ -537,9 +625,9 @@ fn git_prs(
     }
     markers.sort();
     markers.dedup();
-    let pr = Pr {
+    Pr {
         repo: id.clone(),
-        number: 0,
+        number,
         kind: if c.kind == CommitKind::Merge {
             PrKind::Merge
         } else {
@@ -570,26 +658,7 @@ fn git_prs(
         reverted_by: None,
         reverted_at: None,
         origin: PrOrigin::Git,
-    };
-    // a bors batch: the same facts under each number
-    let mut prs: Vec<Box<Pr>> = (r.numbers.iter().skip(1))
-        .map(|&number| {
-            Box::new(Pr {
-                number,
-                ..pr.clone()
-            })
-        })
-        .collect();
-    if let Some(&first) = r.numbers.first() {
-        prs.insert(
-            0,
-            Box::new(Pr {
-                number: first,
-                ..pr
-            }),
-        );
     }
-    prs
 }
 
 fn short(sha: Option<&str>) -> String {
@@ -604,7 +673,10 @@ fn commit_of(repo: &Text, raw: git::RawCommit, mainline: bool, kind: CommitKind)
         (&raw.committer_name, &raw.committer_email),
     );
     let (subject, _) = split_message(&raw.message);
-    let reverts_named = (REVERTS_SHA.captures(&raw.message)).map(|k| k[1].to_ascii_lowercase());
+    // most messages name no reverted commit: a substring search spares building captures
+    let reverts_named = memchr::memmem::find(raw.message.as_bytes(), b"This reverts commit ")
+        .and_then(|_| REVERTS_SHA.captures(&raw.message))
+        .map(|k| k[1].to_ascii_lowercase());
     // a candidate; `link_reverts` finds what it reverts
     let is_revert = REVERT_SUBJECT.is_match(subject) || reverts_named.is_some();
     Commit {
@@ -688,7 +760,7 @@ fn join_export(
         let mut pr = match (at, at.and_then(|i| commits[i].pr)) {
             // git knows this commit's PR
             (Some(i), Some(n)) => {
-                let git_pr = prs.remove(&n);
+                let git_pr = prs.take(n);
                 if n != e.number {
                     disagree(
                         Some(e.number),
@@ -798,7 +870,7 @@ fn join_export(
         }
         pr.markers.sort();
         pr.markers.dedup();
-        prs.insert(e.number, pr);
+        prs.insert(pr);
     }
     // PRs git found that the export does not list, within the export's period
     if let Some((lo, hi)) = merged_range {
@@ -821,8 +893,8 @@ fn join_export(
     }
 }
 
-pub(crate) fn blank_pr(id: &Text, number: u64) -> Box<Pr> {
-    Box::new(Pr {
+pub(crate) fn blank_pr(id: &Text, number: u64) -> Pr {
+    Pr {
         repo: id.clone(),
         number,
         kind: PrKind::ExportOnly,
@@ -851,7 +923,7 @@ pub(crate) fn blank_pr(id: &Text, number: u64) -> Box<Pr> {
         reverted_by: None,
         reverted_at: None,
         origin: PrOrigin::Export,
-    })
+    }
 }
 
 /// Links revert commits to what they revert: `This reverts commit <sha>` first, else the
@@ -927,12 +999,12 @@ fn link_reverts(commits: &mut [Commit], prs: &mut PrMap) {
             Some(n) => format!("#{n}"),
             None => commits[r].sha.clone(),
         };
-        let revert_at = match revert_pr.and_then(|n| prs.get(&n)) {
+        let revert_at = match revert_pr.and_then(|n| prs.get(n)) {
             Some(p) => p.merged_at,
             None => Some(commits[r].committed_at),
         };
         let victim_pr = victim.and_then(|v| commits[v].pr);
-        if let Some(p) = revert_pr.and_then(|n| prs.get_mut(&n)) {
+        if let Some(p) = revert_pr.and_then(|n| prs.get_mut(n)) {
             p.is_revert = true;
             p.reverts = match (victim_pr, victim) {
                 (Some(n), _) => Some(format!("#{n}")),
@@ -940,7 +1012,7 @@ fn link_reverts(commits: &mut [Commit], prs: &mut PrMap) {
                 (None, None) => p.reverts.take(),
             };
         }
-        if let Some(p) = victim_pr.and_then(|n| prs.get_mut(&n))
+        if let Some(p) = victim_pr.and_then(|n| prs.get_mut(n))
             && victim_pr != revert_pr
         {
             p.reverted = true;

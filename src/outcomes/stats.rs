@@ -32,7 +32,7 @@ fn diff_stats(repo: &Repository, oid: Oid) -> Result<Stats, git2::Error> {
 }
 
 /// Fills commit stats (not for merges: a merge repeats its PR) and PR stats.
-pub fn fill(
+pub(crate) fn fill(
     repo: &Repo,
     commits: &mut [Commit],
     prs: &mut super::PrMap,

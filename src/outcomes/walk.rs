@@ -242,7 +242,7 @@ fn with_graph(history: &History, graph: &Graph, tip: Oid, decoder: &Decoder) -> 
     let (members, mainline) = rayon::join(
         || merge_members(&chain, |oid| parents_of(&mut reader, oid)),
         || {
-            read_all(history, &chain, |reader, (oid, _)| {
+            read_all(history, &chain, 0, |reader, (oid, _)| {
                 let raw = reader
                     .read(*oid)
                     .with_context(|| format!("reading mainline commit {oid}"))?;
@@ -251,47 +251,47 @@ fn with_graph(history: &History, graph: &Graph, tip: Oid, decoder: &Decoder) -> 
         },
     );
     let (members, mainline) = (members?, mainline?);
-    // every merged commit read and decoded in parallel, oldest merge first
+    // every merged commit read and decoded in parallel, oldest merge first, into a vector
+    // with room for the mainline, which the caller appends
     let flat: Vec<(usize, Oid)> = (members.iter().enumerate().rev())
         .flat_map(|(pos, (oids, _))| oids.iter().map(move |&oid| (pos, oid)))
         .collect();
-    let decoded: Vec<Option<Commit>> = read_all(history, &flat, |reader, (_, oid)| {
-        match reader.read(*oid) {
-            Ok(raw) => Ok(Some(decoder.branch(raw))),
-            // in the graph, gone from the object database: counted as missing
-            Err(e) if git::is_missing(&e) => Ok(None),
-            Err(e) => Err(e).with_context(|| format!("reading commit {oid}")),
-        }
-    })?;
-    let mut merged: Vec<Option<Merged>> = (chain.iter())
-        .map(|(_, parents)| {
-            (parents.len() > 1).then(|| Merged {
+    let decoded: Vec<Option<Commit>> =
+        read_all(history, &flat, mainline.len(), |reader, (_, oid)| {
+            match reader.read(*oid) {
+                Ok(raw) => Ok(Some(decoder.branch(raw))),
+                // in the graph, gone from the object database: counted as missing
+                Err(e) if git::is_missing(&e) => Ok(None),
+                Err(e) => Err(e).with_context(|| format!("reading commit {oid}")),
+            }
+        })?;
+    // each merge's commits are together in `flat`; only a merge has members
+    let mut merged: Vec<Option<Merged>> = (members.into_iter())
+        .zip(&chain)
+        .map(|((_, missing), (_, parents))| {
+            (parents.len() > 1).then_some(Merged {
                 range: 0..0,
-                missing: Vec::new(),
+                missing,
             })
         })
         .collect();
-    // with room for the mainline, which the caller appends
-    let mut branch = Vec::with_capacity(decoded.len() + mainline.len());
-    for ((pos, oid), commit) in flat.into_iter().zip(decoded) {
+    let mut kept = 0;
+    for ((pos, oid), commit) in flat.into_iter().zip(&decoded) {
         if let Some(m) = merged[pos].as_mut() {
             if m.range.is_empty() {
-                m.range = branch.len()..branch.len();
+                m.range = kept..kept;
             }
             match commit {
-                Some(c) => {
-                    branch.push(c);
-                    m.range.end = branch.len();
+                Some(_) => {
+                    kept += 1;
+                    m.range.end = kept;
                 }
                 None => m.missing.push(oid),
             }
         }
     }
-    for (m, (_, missing)) in merged.iter_mut().zip(members) {
-        if let Some(m) = m.as_mut() {
-            m.missing.extend(missing);
-        }
-    }
+    // in place: the same allocation, with the room kept for the mainline
+    let branch = super::somes_in_place(decoded);
     Ok(Walk {
         mainline,
         branch,
@@ -302,19 +302,22 @@ fn with_graph(history: &History, graph: &Graph, tip: Oid, decoder: &Decoder) -> 
 }
 
 /// Reads and decodes `items` on every thread (one reader per worker) straight into their
-/// places in the result (an indexed collect: no per-worker lists joined afterwards).
+/// places in the result (an indexed collect: no per-worker lists joined afterwards), which
+/// has room for `room` more.
 fn read_all<I: Sync, T: Send>(
     history: &History,
     items: &[I],
+    room: usize,
     read: impl Fn(&mut Reader, &I) -> Result<T> + Sync + Send,
 ) -> Result<Vec<T>> {
-    let mut out: Vec<Result<T>> = Vec::with_capacity(items.len());
+    let mut out: Vec<Result<T>> = Vec::with_capacity(items.len() + room);
     (items.par_iter())
         .map_init(
             || history.reader(),
             |reader, item| read(reader.as_mut().map_err(open_error)?, item),
         )
         .collect_into_vec(&mut out);
+    // in place: `Result<T>` is no larger than `T` for the types read here
     out.into_iter().collect()
 }
 
@@ -347,4 +350,33 @@ fn merge_members(
         }
     }
     Ok(members)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The walk and the PR map turn vectors of `Result`/`Option` into vectors of the values in
+    /// place, keeping the allocation (and the room reserved for the mainline); that needs
+    /// the wrapped types to be no larger than the values.
+    #[test]
+    fn wrapped_records_are_no_larger() {
+        assert_eq!(size_of::<Result<Option<Commit>>>(), size_of::<Commit>());
+        assert_eq!(size_of::<Result<Mainlined>>(), size_of::<Mainlined>());
+        assert_eq!(
+            size_of::<Option<super::super::Pr>>(),
+            size_of::<super::super::Pr>()
+        );
+    }
+
+    #[test]
+    fn somes_stay_in_their_allocation() {
+        let mut slots: Vec<Option<String>> = Vec::with_capacity(10);
+        slots.extend([Some("a".into()), None, Some("b".into()), None]);
+        let at = slots.as_ptr() as usize;
+        let values = super::super::somes_in_place(slots);
+        assert_eq!(values, ["a", "b"]);
+        assert_eq!(values.as_ptr() as usize, at);
+        assert_eq!(values.capacity(), 10);
+    }
 }
