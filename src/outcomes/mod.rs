@@ -410,11 +410,11 @@ fn read_repo(
     let mut absent: HashSet<Oid> = HashSet::default();
     // indices into `commits` of the mainline (oldest first until reversed below)
     let mut mainline_order: Vec<usize> = Vec::with_capacity(walked.len());
-    let mut refs: Vec<(usize, PrRef)> = Vec::new();
-    // what each merge brought in
-    let mut branch_of: HashMap<usize, std::ops::Range<usize>> = HashMap::new();
+    // the PRs named: where the commit is, the commits a PR merge brought in, the reference
+    let mut refs: Vec<(usize, std::ops::Range<usize>, PrRef)> = Vec::with_capacity(walked.len());
     for (walk::Mainlined { commit, pr, .. }, merged) in (walked.into_iter().zip(merged)).rev() {
         let at = commits.len();
+        let mut members = 0..0;
         if let Some(merged) = merged {
             if merged.range.is_empty() && !merged.missing.is_empty() {
                 out.warnings.push(format!(
@@ -425,11 +425,13 @@ fn read_repo(
             } else {
                 absent.extend(merged.missing);
             }
-            branch_of.insert(at, merged.range);
+            if commit.kind == CommitKind::Merge {
+                members = merged.range;
+            }
         }
         mainline_order.push(at);
         if let Some(r) = pr {
-            refs.push((at, r));
+            refs.push((at, members, r));
         }
         commits.push(commit);
     }
@@ -473,11 +475,7 @@ fn read_repo(
     // keeps the newer landing
     type Landing = (usize, std::ops::Range<usize>, Vec<u64>);
     let (landings, slots): (Vec<Landing>, Vec<Option<Pr>>) = (refs.into_par_iter().rev())
-        .map(|(at, mut r)| {
-            let members = match commits[at].kind {
-                CommitKind::Merge => branch_of.get(&at).cloned().unwrap_or(0..0),
-                _ => 0..0,
-            };
+        .map(|(at, members, mut r)| {
             let numbers = std::mem::take(&mut r.numbers);
             let pr = (numbers.first())
                 .map(|&n| git_pr(&id, &commits, at, members.clone(), r, n, &mainline));
