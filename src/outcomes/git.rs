@@ -318,18 +318,18 @@ impl Reader<'_> {
     /// `sink` unparsed ([`History::parse`] does that, on another thread if need be: this walk
     /// is sequential, each commit naming the next). The walk ends at a root commit or where a
     /// shallow or damaged clone's history ends; the result says whether a parent was missing.
-    pub fn mainline(&mut self, tip: Oid, mut sink: impl FnMut(Oid, Vec<u8>)) -> Result<bool> {
+    pub fn mainline(&mut self, tip: Oid, mut sink: impl FnMut(Oid, &[u8])) -> Result<bool> {
         let mut next = Some(tip);
         let mut first = true;
+        let mut data = Vec::new();
         while let Some(oid) = next {
-            let mut data = Vec::new();
             match self.raw(oid, &mut data) {
                 Ok(()) => {
                     next = match self.history.shallow.contains(&oid) {
                         true => None,
                         false => first_parent(&data),
                     };
-                    sink(oid, data);
+                    sink(oid, &data);
                 }
                 Err(e) if is_missing(&e) && !first => return Ok(true),
                 Err(e) => return Err(e).context("reading a mainline commit"),

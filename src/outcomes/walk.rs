@@ -99,26 +99,46 @@ fn open_error(e: &mut git2::Error) -> anyhow::Error {
     anyhow::anyhow!("opening the repository again: {e}")
 }
 
+/// Mainline commit objects read but not yet decoded: each object's bytes are a range of one
+/// buffer.
+#[derive(Default)]
+struct Batch {
+    objects: Vec<(Oid, Range<usize>)>,
+    bytes: Vec<u8>,
+}
+
 /// The strategy for a repository without a commit-graph.
 fn without_graph(history: &History, tip: Oid, decoder: &Decoder) -> Result<Walk> {
     let mut reader = history.reader()?;
     let mut mainline: Vec<Mainlined> = Vec::new();
     let cut = if rayon::current_num_threads() > 1 {
         std::thread::scope(|scope| -> Result<bool> {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(Oid, Vec<u8>)>>(16);
-            let decoding = scope.spawn(|| -> Result<Vec<Mainlined>> {
+            // batches of commit objects, one buffer each, go to the decoder and come back
+            // emptied to be filled again
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(16);
+            let (back, returned) = std::sync::mpsc::channel::<Batch>();
+            let decoding = scope.spawn(move || -> Result<Vec<Mainlined>> {
                 let mut out = Vec::new();
-                for (oid, data) in rx.into_iter().flatten() {
-                    out.push(decoder.mainline(history.parse(oid, &data)?));
+                for mut batch in rx {
+                    for (oid, at) in batch.objects.drain(..) {
+                        let data = batch.bytes.get(at).unwrap_or_default();
+                        out.push(decoder.mainline(history.parse(oid, data)?));
+                    }
+                    batch.bytes.clear();
+                    // the reader may be done already
+                    let _ = back.send(batch);
                 }
                 Ok(out)
             });
-            let mut batch = Vec::with_capacity(256);
+            let mut batch = Batch::default();
             let cut = reader.mainline(tip, |oid, data| {
-                batch.push((oid, data));
-                if batch.len() == 256 {
+                let start = batch.bytes.len();
+                batch.bytes.extend_from_slice(data);
+                batch.objects.push((oid, start..batch.bytes.len()));
+                if batch.objects.len() == 256 {
+                    let next = returned.try_recv().unwrap_or_default();
                     // the decoder only stops early on an error, which `join` returns
-                    let _ = tx.send(std::mem::replace(&mut batch, Vec::with_capacity(256)));
+                    let _ = tx.send(std::mem::replace(&mut batch, next));
                 }
             });
             let _ = tx.send(batch);
@@ -130,7 +150,7 @@ fn without_graph(history: &History, tip: Oid, decoder: &Decoder) -> Result<Walk>
         })?
     } else {
         let mut bad = None;
-        let cut = reader.mainline(tip, |oid, data| match history.parse(oid, &data) {
+        let cut = reader.mainline(tip, |oid, data| match history.parse(oid, data) {
             Ok(raw) => mainline.push(decoder.mainline(raw)),
             Err(e) => bad = bad.take().or(Some(e)),
         })?;
