@@ -9,7 +9,7 @@ use foldhash::HashSet;
 use git2::{ErrorCode, Oid, Repository};
 
 use super::graph::Graph;
-use super::pack::{PackReader, Packs};
+use super::pack::{Location, PackReader, Packs};
 
 /// A commit as read from git (message decoded lossily: git does not promise UTF-8).
 #[derive(Debug, Clone)]
@@ -241,6 +241,11 @@ impl History {
         self.graph.as_ref()
     }
 
+    /// Where each of `oids` is in the packs ([`Packs::locate_all`]), for [`Reader::read_at`].
+    pub fn locate_all(&self, oids: &[Oid]) -> Vec<Option<Location>> {
+        self.packs.locate_all(oids)
+    }
+
     /// A reader for one thread. Cheap: libgit2 is only opened when a commit is not in a pack.
     pub fn reader(&self) -> Result<Reader<'_>, git2::Error> {
         Ok(Reader {
@@ -280,9 +285,18 @@ pub struct Reader<'h> {
 }
 
 impl Reader<'_> {
-    /// The bytes of a commit object into `out`.
-    fn raw(&mut self, oid: Oid, out: &mut Vec<u8>) -> Result<(), git2::Error> {
-        if self.pack.commit(oid, out).is_ok() {
+    /// The bytes of a commit object into `out`; `at` is where it is in the packs, if known.
+    fn raw(
+        &mut self,
+        oid: Oid,
+        at: Option<Location>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), git2::Error> {
+        let read = match at {
+            Some(at) => self.pack.commit_at(at, oid, out),
+            None => self.pack.commit(oid, out),
+        };
+        if read.is_ok() {
             return Ok(());
         }
         // not in a pack this reader maps (or unreadable there): libgit2 decides
@@ -306,9 +320,15 @@ impl Reader<'_> {
 
     /// Reads a commit. A commit on the shallow boundary has no parents, as in git.
     pub fn read(&mut self, oid: Oid) -> Result<RawCommit, git2::Error> {
+        self.read_at(oid, None)
+    }
+
+    /// [`Reader::read`] with where the commit is in the packs, if known
+    /// ([`History::locate_all`]).
+    pub fn read_at(&mut self, oid: Oid, at: Option<Location>) -> Result<RawCommit, git2::Error> {
         let mut buf = std::mem::take(&mut self.buf);
         let c = self
-            .raw(oid, &mut buf)
+            .raw(oid, at, &mut buf)
             .and_then(|()| self.history.parse(oid, &buf));
         self.buf = buf;
         c
@@ -323,7 +343,7 @@ impl Reader<'_> {
         let mut first = true;
         let mut data = Vec::new();
         while let Some(oid) = next {
-            match self.raw(oid, &mut data) {
+            match self.raw(oid, None, &mut data) {
                 Ok(()) => {
                     next = match self.history.shallow.contains(&oid) {
                         true => None,

@@ -101,14 +101,24 @@ impl Pack {
 
     /// The offset of an object in the pack, if the index lists it.
     fn find(&self, oid: &[u8]) -> Option<u64> {
+        let (lo, hi) = self.bucket(oid)?;
+        self.offset(find_name(self.names()?, lo, hi, oid)?)
+    }
+
+    /// The range of index positions whose names start with `oid`'s first byte.
+    fn bucket(&self, oid: &[u8]) -> Option<(usize, usize)> {
         let first = *oid.first()? as usize;
         let lo = match first {
             0 => 0,
             _ => be32(&self.idx, 8 + (first - 1) * 4)? as usize,
         };
         let hi = be32(&self.idx, 8 + first * 4)? as usize;
-        let names = self.idx.get(8 + 1024..8 + 1024 + self.count * 20)?;
-        self.offset(find_name(names, lo, hi.min(self.count), oid)?)
+        Some((lo.min(self.count), hi.min(self.count)))
+    }
+
+    /// The sorted table of object names.
+    fn names(&self) -> Option<&[u8]> {
+        self.idx.get(8 + 1024..8 + 1024 + self.count * 20)
     }
 
     fn offset(&self, i: usize) -> Option<u64> {
@@ -218,23 +228,107 @@ impl Packs {
             .iter()
             .find_map(|p| p.find(oid).map(|off| (p, off)))
     }
+
+    /// Where each of `oids` is (`None` where no pack lists it), as [`PackReader::commit`] would
+    /// find it. One lookup at a time is bound by cache misses — each probe of the binary search
+    /// lands on a cold line of a multi-megabyte index —, so these are looked up in sorted order
+    /// instead, each search starting where the previous one ended and widening from there.
+    pub fn locate_all(&self, oids: &[Oid]) -> Vec<Option<Location>> {
+        let mut order: Vec<(u64, usize)> = (oids.iter().enumerate())
+            .map(|(i, oid)| (name_key(oid.as_bytes()).map_or(0, |k| k.0), i))
+            .collect();
+        order.sort_unstable();
+        let mut out: Vec<Option<Location>> = vec![None; oids.len()];
+        for (pack, p) in self.packs.iter().enumerate() {
+            let Some(names) = p.names() else { continue };
+            let mut from = 0;
+            for &(_, i) in &order {
+                let oid = oids[i].as_bytes();
+                let (Some((lo, hi)), None) = (p.bucket(oid), out[i]) else {
+                    continue;
+                };
+                // names equal in their first eight bytes may be out of order here: a miss
+                // after a later start is searched again from the bucket's start
+                let found = match gallop_name(names, lo.max(from), hi, oid) {
+                    Ok(at) => Some(at),
+                    Err(at) if lo.max(from) == lo => {
+                        from = at;
+                        None
+                    }
+                    Err(_) => gallop_name(names, lo, hi, oid).ok(),
+                };
+                if let Some(at) = found {
+                    from = at;
+                    out[i] = p.offset(at).map(|offset| Location { pack, offset });
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Where an object is in [`Packs`], from [`Packs::locate_all`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Location {
+    pack: usize,
+    offset: u64,
+}
+
+/// A 20-byte object name as two big-endian words and a tail (compares as the bytes do).
+fn name_key(b: &[u8]) -> Option<(u64, u64, u32)> {
+    Some((
+        u64::from_be_bytes(b.get(..8)?.try_into().ok()?),
+        u64::from_be_bytes(b.get(8..16)?.try_into().ok()?),
+        u32::from_be_bytes(b.get(16..20)?.try_into().ok()?),
+    ))
+}
+
+/// Like [`find_name`], but probing `lo`, `lo + 1`, `lo + 3`, `lo + 7`, … before a binary search
+/// of the last step: cheap when `oid` is near `lo`. `Err` holds where it would be.
+fn gallop_name(names: &[u8], lo: usize, hi: usize, oid: &[u8]) -> Result<usize, usize> {
+    let want = name_key(oid).ok_or(lo)?;
+    let key = |i: usize| names.get(i * 20..i * 20 + 20).and_then(name_key);
+    let (mut start, mut step) = (lo, 1);
+    let mut end = hi;
+    while start < hi {
+        let probe = (start + step - 1).min(hi - 1);
+        match key(probe).ok_or(start)?.cmp(&want) {
+            std::cmp::Ordering::Equal => return Ok(probe),
+            std::cmp::Ordering::Greater => {
+                end = probe;
+                break;
+            }
+            std::cmp::Ordering::Less => {
+                start = probe + 1;
+                step *= 2;
+            }
+        }
+    }
+    match find_name(names, start, end, oid) {
+        Some(at) => Ok(at),
+        None => {
+            // the insertion point: the first name after `oid` in start..end
+            let (mut a, mut b) = (start, end);
+            while a < b {
+                let mid = a + (b - a) / 2;
+                match key(mid).ok_or(a)? < want {
+                    true => a = mid + 1,
+                    false => b = mid,
+                }
+            }
+            Err(a)
+        }
+    }
 }
 
 /// Where `oid` is among the sorted 20-byte object names `names[lo..hi]` (a pack index's or a
 /// commit-graph's table). A name compares as two big-endian words and a tail rather than
 /// through `memcmp`, which, called once per probe, was most of a lookup's time.
 pub(super) fn find_name(names: &[u8], mut lo: usize, mut hi: usize, oid: &[u8]) -> Option<usize> {
-    let key = |b: &[u8]| -> Option<(u64, u64, u32)> {
-        Some((
-            u64::from_be_bytes(b.get(..8)?.try_into().ok()?),
-            u64::from_be_bytes(b.get(8..16)?.try_into().ok()?),
-            u32::from_be_bytes(b.get(16..20)?.try_into().ok()?),
-        ))
-    };
-    let want = key(oid)?;
+    let want = name_key(oid)?;
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
-        match key(names.get(mid * 20..mid * 20 + 20)?)?.cmp(&want) {
+        match name_key(names.get(mid * 20..mid * 20 + 20)?)?.cmp(&want) {
             std::cmp::Ordering::Less => lo = mid + 1,
             std::cmp::Ordering::Greater => hi = mid,
             std::cmp::Ordering::Equal => return Some(mid),
@@ -258,6 +352,27 @@ impl PackReader<'_> {
             .packs
             .locate(oid.as_bytes())
             .ok_or(PackError::NotFound)?;
+        self.commit_in(pack, offset, oid, out)
+    }
+
+    /// [`PackReader::commit`] of an object already located.
+    pub fn commit_at(
+        &mut self,
+        at: Location,
+        oid: Oid,
+        out: &mut Vec<u8>,
+    ) -> Result<(), PackError> {
+        let pack = self.packs.packs.get(at.pack).ok_or(PackError::NotFound)?;
+        self.commit_in(pack, at.offset, oid, out)
+    }
+
+    fn commit_in(
+        &mut self,
+        pack: &Pack,
+        offset: u64,
+        oid: Oid,
+        out: &mut Vec<u8>,
+    ) -> Result<(), PackError> {
         let kind = self.object(pack, offset, out, 0)?;
         if kind != COMMIT {
             return Err(pack.corrupt(offset, format!("{oid} is not a commit")));
@@ -642,6 +757,130 @@ mod tests {
         let mut again = Vec::new();
         packs.reader().commit(parent, &mut again).unwrap();
         assert_eq!(buf, again);
+    }
+
+    #[test]
+    fn located_all_at_once_as_one_by_one() {
+        let dir = deltified_repo();
+        git(dir.path(), &["repack", "-adq"]);
+        for i in 0..30 {
+            git(
+                dir.path(),
+                &["commit", "-q", "--allow-empty", "-m", &format!("more {i}")],
+            );
+        }
+        // a second pack with every object again, then one loose commit
+        git(dir.path(), &["repack", "-aq"]);
+        git(
+            dir.path(),
+            &["commit", "-q", "--allow-empty", "-m", "loose"],
+        );
+        let repo = git2::Repository::open(dir.path()).unwrap();
+        let packs = Packs::open(&repo.path().join("objects"));
+        assert_eq!(packs.packs.len(), 2);
+        let listed = git(dir.path(), &["rev-list", "--all", "--objects"]);
+        let mut oids: Vec<Oid> = (listed.lines())
+            .map(|l| Oid::from_str(&l[..40]).unwrap())
+            .collect();
+        oids.reverse();
+        oids.insert(5, oids[40]);
+        for absent in [[0u8; 20], [0xff; 20], [0x7f; 20]] {
+            oids.insert(3, Oid::from_bytes(&absent).unwrap());
+        }
+        let at = packs.locate_all(&oids);
+        assert_eq!(at.len(), oids.len());
+        let (mut reader, mut one, mut all) = (packs.reader(), Vec::new(), Vec::new());
+        let mut found = 0;
+        for (oid, at) in oids.iter().zip(at) {
+            let single = packs.locate(oid.as_bytes());
+            let pack_of = |l: Location| &packs.packs[l.pack] as *const Pack;
+            assert_eq!(
+                at.map(|l| (pack_of(l), l.offset)),
+                single.map(|(p, offset)| (p as *const Pack, offset)),
+                "{oid}"
+            );
+            if let Some(at) = at {
+                found += 1;
+                let kind = repo.find_object(*oid, None).unwrap().kind();
+                if kind == Some(git2::ObjectType::Commit) {
+                    reader.commit(*oid, &mut one).unwrap();
+                    reader.commit_at(at, *oid, &mut all).unwrap();
+                    assert_eq!(one, all);
+                }
+            }
+        }
+        // all but the loose commit and the three absent names
+        assert_eq!(found, oids.len() - 4);
+    }
+
+    /// A version-2 index listing `names` (sorted) at offsets 12, 13, …, and an empty pack.
+    fn synthetic_pack(names: &[[u8; 20]]) -> (Vec<u8>, Vec<u8>) {
+        let mut idx = vec![0xff, b't', b'O', b'c', 0, 0, 0, 2];
+        for b in 0..256usize {
+            let n = names.iter().filter(|n| (n[0] as usize) <= b).count() as u32;
+            idx.extend(n.to_be_bytes());
+        }
+        names.iter().for_each(|n| idx.extend(n));
+        idx.extend(vec![0u8; names.len() * 4]);
+        (0..names.len()).for_each(|i| idx.extend((12 + i as u32).to_be_bytes()));
+        idx.extend([0u8; 40]);
+        let mut pack = b"PACK".to_vec();
+        pack.extend([0, 0, 0, 2, 0, 0, 0, 0]);
+        (idx, pack)
+    }
+
+    #[test]
+    fn located_all_when_names_tie_in_their_first_eight_bytes() {
+        let mut names: Vec<[u8; 20]> = (0..6u8)
+            .map(|i| {
+                let mut n = [7u8; 20];
+                n[19] = i;
+                n
+            })
+            .collect();
+        names.sort();
+        let packs = Packs::from_memory(vec![synthetic_pack(&names)]);
+        assert_eq!(packs.packs.len(), 1);
+        // asked for in descending order: every lookup after the first starts past its name
+        let oids: Vec<Oid> = names
+            .iter()
+            .rev()
+            .map(|n| Oid::from_bytes(n).unwrap())
+            .collect();
+        let at = packs.locate_all(&oids);
+        let offsets: Vec<Option<u64>> = at.iter().map(|l| l.map(|l| l.offset)).collect();
+        assert_eq!(offsets, [17, 16, 15, 14, 13, 12].map(Some));
+    }
+
+    #[test]
+    fn gallop_name_finds_from_any_start_before_the_name() {
+        let mut names: Vec<[u8; 20]> = (0..40u8)
+            .map(|i| {
+                let mut n = [0u8; 20];
+                n[0] = 3;
+                // pairs equal in their first eight bytes
+                n[7] = i / 2;
+                n[19] = i;
+                n
+            })
+            .collect();
+        names.sort();
+        let table = names.concat();
+        for (i, n) in names.iter().enumerate() {
+            for start in 0..=i {
+                assert_eq!(gallop_name(&table, start, names.len(), n), Ok(i));
+            }
+            // started past it, it is not found: where it would go is the start
+            if i + 1 < names.len() {
+                assert_eq!(gallop_name(&table, i + 1, names.len(), n), Err(i + 1));
+            }
+        }
+        // after both names sharing its first eight bytes, before the next pair
+        let mut absent = names[10];
+        absent[19] = 200;
+        assert_eq!(gallop_name(&table, 0, names.len(), &absent), Err(12));
+        assert_eq!(gallop_name(&table, 0, names.len(), &[9u8; 20]), Err(40));
+        assert_eq!(gallop_name(&table, 0, names.len(), &[0u8; 20]), Err(0));
     }
 
     #[test]

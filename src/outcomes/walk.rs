@@ -21,6 +21,7 @@ use rayon::prelude::*;
 
 use super::git::{self, History, RawCommit, Reader};
 use super::graph::Graph;
+use super::pack::Location;
 use super::patterns::{Class, Patterns, PrRef};
 use super::{Commit, CommitKind, commit_of};
 use crate::ingest::Text;
@@ -257,28 +258,34 @@ fn with_graph(history: &History, graph: &Graph, tip: Oid, decoder: &Decoder) -> 
         }
     }
 
-    // what each merge brought in (from the graph, one thread) while the mainline commits are
-    // read and decoded (every other thread)
+    // what each merge brought in (from the graph, one thread) and where those commits are in
+    // the packs, while the mainline commits are read and decoded (every other thread)
     let (members, mainline) = rayon::join(
-        || merge_members(&chain, |oid| parents_of(&mut reader, oid)),
+        || -> Result<_> {
+            let members = merge_members(&chain, |oid| parents_of(&mut reader, oid))?;
+            // oldest merge first
+            let flat: Vec<(usize, Oid)> = (members.iter().enumerate().rev())
+                .flat_map(|(pos, (oids, _))| oids.iter().map(move |&oid| (pos, oid)))
+                .collect();
+            let items = located(history, flat.iter().map(|(_, oid)| *oid).collect());
+            Ok((members, flat, items))
+        },
         || {
-            read_all(history, &chain, 0, |reader, (oid, _)| {
+            let items = located(history, chain.iter().map(|(oid, _)| *oid).collect());
+            read_all(history, &items, 0, |reader, &(oid, at)| {
                 let raw = reader
-                    .read(*oid)
+                    .read_at(oid, at)
                     .with_context(|| format!("reading mainline commit {oid}"))?;
                 Ok(decoder.mainline(raw))
             })
         },
     );
-    let (members, mainline) = (members?, mainline?);
+    let ((members, flat, items), mainline) = (members?, mainline?);
     // every merged commit read and decoded in parallel, oldest merge first, into a vector
     // with room for the mainline, which the caller appends
-    let flat: Vec<(usize, Oid)> = (members.iter().enumerate().rev())
-        .flat_map(|(pos, (oids, _))| oids.iter().map(move |&oid| (pos, oid)))
-        .collect();
     let decoded: Vec<Option<Commit>> =
-        read_all(history, &flat, mainline.len(), |reader, (_, oid)| {
-            match reader.read(*oid) {
+        read_all(history, &items, mainline.len(), |reader, &(oid, at)| {
+            match reader.read_at(oid, at) {
                 Ok(raw) => Ok(Some(decoder.branch(raw))),
                 // in the graph, gone from the object database: counted as missing
                 Err(e) if git::is_missing(&e) => Ok(None),
@@ -319,6 +326,12 @@ fn with_graph(history: &History, graph: &Graph, tip: Oid, decoder: &Decoder) -> 
         cut,
         with_graph: true,
     })
+}
+
+/// `oids` with where each is in the packs, for [`Reader::read_at`].
+fn located(history: &History, oids: Vec<Oid>) -> Vec<(Oid, Option<Location>)> {
+    let at = history.locate_all(&oids);
+    oids.into_iter().zip(at).collect()
 }
 
 /// Reads and decodes `items` on every thread (one reader per worker) straight into their
