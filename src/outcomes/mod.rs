@@ -393,27 +393,23 @@ fn read_repo(
     let shallow = repo.is_shallow();
     let decoder = walk::Decoder { id: &id, patterns };
     let walk::Walk {
-        mainline: walked,
-        branch,
-        merged,
+        mut commits,
+        landed,
         cut,
         with_graph,
     } = walk::walk(&history, mainline.tip, &decoder)?;
-    let oldest = (walked.last())
-        .map(|c| git::short_sha(c.oid))
+    let oldest = (landed.len().checked_sub(1))
+        .map(|i| short(Some(&commits[i].sha)))
         .unwrap_or_default();
 
-    // the commits merges brought in (kept in place: they are most of the history), then the
-    // mainline, oldest first
-    let mut commits: Vec<Commit> = branch;
-    commits.reserve(walked.len());
     let mut absent: HashSet<Oid> = HashSet::default();
-    // indices into `commits` of the mainline (oldest first until reversed below)
-    let mut mainline_order: Vec<usize> = Vec::with_capacity(walked.len());
+    // indices into `commits` of the mainline, newest first: the walk put it first
+    let mainline_order: Vec<usize> = (0..landed.len()).collect();
     // the PRs named: where the commit is, the commits a PR merge brought in, the reference
-    let mut refs: Vec<(usize, std::ops::Range<usize>, PrRef)> = Vec::with_capacity(walked.len());
-    for (walk::Mainlined { commit, pr, .. }, merged) in (walked.into_iter().zip(merged)).rev() {
-        let at = commits.len();
+    let mut refs: Vec<(usize, std::ops::Range<usize>, PrRef)> = Vec::with_capacity(landed.len());
+    // oldest first
+    for (at, walk::Landed { pr, merged }) in landed.into_iter().enumerate().rev() {
+        let commit = &commits[at];
         let mut members = 0..0;
         if let Some(merged) = merged {
             if merged.range.is_empty() && !merged.missing.is_empty() {
@@ -429,13 +425,10 @@ fn read_repo(
                 members = merged.range;
             }
         }
-        mainline_order.push(at);
         if let Some(r) = pr {
             refs.push((at, members, r));
         }
-        commits.push(commit);
     }
-    mainline_order.reverse();
     let missing = absent.len() as u64 + u64::from(cut && !shallow);
     if shallow {
         out.warnings.push(format!(

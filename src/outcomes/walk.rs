@@ -34,21 +34,28 @@ pub struct Mainlined {
     pub others: Vec<Oid>,
 }
 
-/// What a merge brought in: its commits (a range of [`Walk::branch`]) and the objects found
+/// What a merge brought in: its commits (a range of [`Walk::commits`]) and the objects found
 /// missing.
 pub struct Merged {
     pub range: Range<usize>,
     pub missing: Vec<Oid>,
 }
 
+/// What the walk knows of a mainline commit besides the commit itself.
+pub struct Landed {
+    /// The PR its message names.
+    pub pr: Option<PrRef>,
+    /// What a merge brought in; `None` for other commits.
+    pub merged: Option<Merged>,
+}
+
 /// The walked history.
 pub struct Walk {
-    /// Newest first.
-    pub mainline: Vec<Mainlined>,
-    /// The commits merges brought in, oldest merge first, each merge's together.
-    pub branch: Vec<Commit>,
-    /// Per mainline commit (same order): what a merge brought in; `None` for other commits.
-    pub merged: Vec<Option<Merged>>,
+    /// Every commit read: the mainline, newest first, then the commits merges brought in,
+    /// oldest merge first, each merge's together.
+    pub commits: Vec<Commit>,
+    /// Per mainline commit, in the same order (the first `landed.len()` of `commits`).
+    pub landed: Vec<Landed>,
     /// Whether the mainline ended at a missing parent (shallow or damaged clone).
     pub cut: bool,
     /// Which strategy ran, for `-vv`.
@@ -183,36 +190,34 @@ fn without_graph(history: &History, tip: Oid, decoder: &Decoder) -> Result<Walk>
 
     // oldest merge first, each commit to the first merge that reached it
     let mut seen = on_mainline;
-    // with room for the mainline, which the caller appends
     let total = reached
         .iter()
         .flatten()
         .map(|(m, _)| m.len())
         .sum::<usize>();
-    let mut branch = Vec::with_capacity(total + mainline.len());
-    let mut merged: Vec<Option<Merged>> = reached
-        .into_iter()
-        .rev()
-        .map(|r| {
-            r.map(|(members, missing)| {
-                let start = branch.len();
-                branch.extend(
-                    (members.into_iter())
-                        .filter(|(oid, _)| seen.insert(*oid))
-                        .map(|(_, c)| c),
-                );
-                Merged {
-                    range: start..branch.len(),
-                    missing,
-                }
-            })
-        })
-        .collect();
-    merged.reverse();
+    let mut commits = Vec::with_capacity(mainline.len() + total);
+    let mut landed: Vec<Landed> = Vec::with_capacity(mainline.len());
+    for Mainlined { commit, pr, .. } in mainline {
+        commits.push(commit);
+        landed.push(Landed { pr, merged: None });
+    }
+    for (l, r) in landed.iter_mut().zip(reached).rev() {
+        l.merged = r.map(|(members, missing)| {
+            let start = commits.len();
+            commits.extend(
+                (members.into_iter())
+                    .filter(|(oid, _)| seen.insert(*oid))
+                    .map(|(_, c)| c),
+            );
+            Merged {
+                range: start..commits.len(),
+                missing,
+            }
+        });
+    }
     Ok(Walk {
-        mainline,
-        branch,
-        merged,
+        commits,
+        landed,
         cut,
         with_graph: false,
     })
@@ -258,9 +263,16 @@ fn with_graph(history: &History, graph: &Graph, tip: Oid, decoder: &Decoder) -> 
         }
     }
 
-    // what each merge brought in (from the graph, one thread) and where those commits are in
-    // the packs, while the mainline commits are read and decoded (every other thread)
-    let (members, mainline) = rayon::join(
+    // Every commit is decoded straight into one vector: the mainline first (while one thread
+    // finds what each merge brought in and where those commits are in the packs), then the
+    // merged commits after it. Room for all is reserved up front, as many as the graph holds
+    // (address space only until written), so the second part needs no copy of the first.
+    let mut commits: Vec<Result<Option<Commit>>> = Vec::new();
+    if commits.try_reserve(graph.commits() as usize).is_err() {
+        commits.reserve(chain.len());
+    }
+    let mut read = (commits, Vec::<Option<PrRef>>::with_capacity(chain.len()));
+    let (members, ()) = rayon::join(
         || -> Result<_> {
             let members = merge_members(&chain, |oid| parents_of(&mut reader, oid))?;
             // oldest merge first
@@ -272,26 +284,31 @@ fn with_graph(history: &History, graph: &Graph, tip: Oid, decoder: &Decoder) -> 
         },
         || {
             let items = located(history, chain.iter().map(|(oid, _)| *oid).collect());
-            read_all(history, &items, 0, |reader, &(oid, at)| {
+            let decoded = read_each(history, &items, |reader, &(oid, at)| {
                 let raw = reader
                     .read_at(oid, at)
                     .with_context(|| format!("reading mainline commit {oid}"))?;
                 Ok(decoder.mainline(raw))
-            })
+            });
+            read.par_extend(decoded.map(|m| match m {
+                Ok(Mainlined { commit, pr, .. }) => (Ok(Some(commit)), pr),
+                Err(e) => (Err(e), None),
+            }));
         },
     );
-    let ((members, flat, items), mainline) = (members?, mainline?);
-    // every merged commit read and decoded in parallel, oldest merge first, into a vector
-    // with room for the mainline, which the caller appends
-    let decoded: Vec<Option<Commit>> =
-        read_all(history, &items, mainline.len(), |reader, &(oid, at)| {
-            match reader.read_at(oid, at) {
-                Ok(raw) => Ok(Some(decoder.branch(raw))),
-                // in the graph, gone from the object database: counted as missing
-                Err(e) if git::is_missing(&e) => Ok(None),
-                Err(e) => Err(e).with_context(|| format!("reading commit {oid}")),
-            }
-        })?;
+    let (members, flat, items) = members?;
+    let (mut commits, prs) = read;
+    commits.par_extend(read_each(history, &items, |reader, &(oid, at)| {
+        match reader.read_at(oid, at) {
+            Ok(raw) => Ok(Some(decoder.branch(raw))),
+            // in the graph, gone from the object database: counted as missing
+            Err(e) if git::is_missing(&e) => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("reading commit {oid}")),
+        }
+    }));
+    // the first error in the order read
+    let commits: Vec<Option<Commit>> = commits.into_iter().collect::<Result<_>>()?;
+
     // each merge's commits are together in `flat`; only a merge has members
     let mut merged: Vec<Option<Merged>> = (members.into_iter())
         .zip(&chain)
@@ -302,8 +319,8 @@ fn with_graph(history: &History, graph: &Graph, tip: Oid, decoder: &Decoder) -> 
             })
         })
         .collect();
-    let mut kept = 0;
-    for ((pos, oid), commit) in flat.into_iter().zip(&decoded) {
+    let mut kept = chain.len();
+    for ((pos, oid), commit) in flat.into_iter().zip(&commits[chain.len()..]) {
         if let Some(m) = merged[pos].as_mut() {
             if m.range.is_empty() {
                 m.range = kept..kept;
@@ -317,12 +334,13 @@ fn with_graph(history: &History, graph: &Graph, tip: Oid, decoder: &Decoder) -> 
             }
         }
     }
-    // in place: the same allocation, with the room kept for the mainline
-    let branch = super::somes_in_place(decoded);
+    let landed = (prs.into_iter().zip(merged))
+        .map(|(pr, merged)| Landed { pr, merged })
+        .collect();
     Ok(Walk {
-        mainline,
-        branch,
-        merged,
+        // in place: the same allocation
+        commits: super::somes_in_place(commits),
+        landed,
         cut,
         with_graph: true,
     })
@@ -334,24 +352,18 @@ fn located(history: &History, oids: Vec<Oid>) -> Vec<(Oid, Option<Location>)> {
     oids.into_iter().zip(at).collect()
 }
 
-/// Reads and decodes `items` on every thread (one reader per worker) straight into their
-/// places in the result (an indexed collect: no per-worker lists joined afterwards), which
-/// has room for `room` more.
-fn read_all<I: Sync, T: Send>(
-    history: &History,
-    items: &[I],
-    room: usize,
-    read: impl Fn(&mut Reader, &I) -> Result<T> + Sync + Send,
-) -> Result<Vec<T>> {
-    let mut out: Vec<Result<T>> = Vec::with_capacity(items.len() + room);
-    (items.par_iter())
-        .map_init(
-            || history.reader(),
-            |reader, item| read(reader.as_mut().map_err(open_error)?, item),
-        )
-        .collect_into_vec(&mut out);
-    // in place: `Result<T>` is no larger than `T` for the types read here
-    out.into_iter().collect()
+/// Reads and decodes `items` on every thread, one reader per worker: an indexed parallel
+/// iterator, so that collecting or extending a vector writes each result straight into its
+/// place (no per-worker lists joined afterwards).
+fn read_each<'a, I: Sync, T: Send + 'a>(
+    history: &'a History,
+    items: &'a [I],
+    read: impl Fn(&mut Reader, &I) -> Result<T> + Sync + Send + 'a,
+) -> impl IndexedParallelIterator<Item = Result<T>> + 'a {
+    (items.par_iter()).map_init(
+        move || history.reader(),
+        move |reader, item| read(reader.as_mut().map_err(open_error)?, item),
+    )
 }
 
 /// What each merge of `chain` (newest first) brought in, oldest merge first — exactly
