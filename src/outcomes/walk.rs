@@ -229,33 +229,36 @@ fn without_graph(history: &History, tip: Oid, decoder: &Decoder) -> Result<Walk>
 fn with_graph(history: &History, graph: &Graph, tip: Oid, decoder: &Decoder) -> Result<Walk> {
     let mut reader = history.reader()?;
     let mut positions = Vec::new();
-    // the parents of a commit, from the graph or else from the commit itself
-    let mut parents_of = |reader: &mut Reader, oid: Oid| -> Result<Option<Vec<Oid>>> {
-        if let Some(pos) = graph.position(oid) {
+    // the parents of a commit, from the graph or else from the commit itself; each with its
+    // place in the graph when the graph gave it (no search for it then)
+    let mut parents_of = |reader: &mut Reader, (oid, pos): Node| -> Result<Option<Vec<Node>>> {
+        if let Some(pos) = pos.or_else(|| graph.position(oid)) {
             graph
                 .parents(pos, &mut positions)
                 .context("the commit-graph is inconsistent")?;
-            let oids: Option<Vec<Oid>> = positions.iter().map(|&p| graph.oid(p)).collect();
-            return Ok(Some(oids.context("the commit-graph is inconsistent")?));
+            let parents: Option<Vec<Node>> = (positions.iter())
+                .map(|&p| Some((graph.oid(p)?, Some(p))))
+                .collect();
+            return Ok(Some(parents.context("the commit-graph is inconsistent")?));
         }
         match reader.read(oid) {
-            Ok(c) => Ok(Some(c.parents)),
+            Ok(c) => Ok(Some(c.parents.into_iter().map(|p| (p, None)).collect())),
             Err(e) if git::is_missing(&e) => Ok(None),
             Err(e) => Err(e).context("reading a commit"),
         }
     };
 
     // the mainline
-    let mut chain: Vec<(Oid, Vec<Oid>)> = Vec::new();
+    let mut chain: Vec<(Oid, Vec<Node>)> = Vec::new();
     let mut cut = false;
-    let mut next = Some(tip);
-    while let Some(oid) = next {
-        match parents_of(&mut reader, oid)? {
+    let mut next = Some((tip, None));
+    while let Some(node) = next {
+        match parents_of(&mut reader, node)? {
             Some(parents) => {
                 next = parents.first().copied();
-                chain.push((oid, parents));
+                chain.push((node.0, parents));
             }
-            None if chain.is_empty() => anyhow::bail!("the mainline tip {oid} is missing"),
+            None if chain.is_empty() => anyhow::bail!("the mainline tip {} is missing", node.0),
             None => {
                 cut = true;
                 break;
@@ -274,7 +277,7 @@ fn with_graph(history: &History, graph: &Graph, tip: Oid, decoder: &Decoder) -> 
     let mut read = (commits, Vec::<Option<PrRef>>::with_capacity(chain.len()));
     let (members, ()) = rayon::join(
         || -> Result<_> {
-            let members = merge_members(&chain, |oid| parents_of(&mut reader, oid))?;
+            let members = merge_members(&chain, |node| parents_of(&mut reader, node))?;
             // oldest merge first
             let flat: Vec<(usize, Oid)> = (members.iter().enumerate().rev())
                 .flat_map(|(pos, (oids, _))| oids.iter().map(move |&oid| (pos, oid)))
@@ -346,6 +349,9 @@ fn with_graph(history: &History, graph: &Graph, tip: Oid, decoder: &Decoder) -> 
     })
 }
 
+/// A commit and, when known, its position in the commit-graph.
+type Node = (Oid, Option<u32>);
+
 /// `oids` with where each is in the packs, for [`Reader::read_at`].
 fn located(history: &History, oids: Vec<Oid>) -> Vec<(Oid, Option<Location>)> {
     let at = history.locate_all(&oids);
@@ -370,27 +376,27 @@ fn read_each<'a, I: Sync, T: Send + 'a>(
 /// `M^1..M^2` — as (commits, missing objects) per mainline position; `parents_of` gives a
 /// commit's parents, `None` when it is missing.
 fn merge_members(
-    chain: &[(Oid, Vec<Oid>)],
-    mut parents_of: impl FnMut(Oid) -> Result<Option<Vec<Oid>>>,
+    chain: &[(Oid, Vec<Node>)],
+    mut parents_of: impl FnMut(Node) -> Result<Option<Vec<Node>>>,
 ) -> Result<Vec<(Vec<Oid>, Vec<Oid>)>> {
     let mut seen: HashSet<Oid> = chain.iter().map(|(oid, _)| *oid).collect();
     let mut members: Vec<(Vec<Oid>, Vec<Oid>)> = vec![(Vec::new(), Vec::new()); chain.len()];
-    let mut stack: Vec<Oid> = Vec::new();
+    let mut stack: Vec<Node> = Vec::new();
     for (pos, (_, parents)) in chain.iter().enumerate().rev() {
         let Some(others) = parents.get(1..).filter(|o| !o.is_empty()) else {
             continue;
         };
         stack.extend(others.iter().rev());
-        while let Some(oid) = stack.pop() {
-            if !seen.insert(oid) {
+        while let Some(node) = stack.pop() {
+            if !seen.insert(node.0) {
                 continue;
             }
-            match parents_of(oid)? {
+            match parents_of(node)? {
                 Some(parents) => {
                     stack.extend(parents.iter().rev());
-                    members[pos].0.push(oid);
+                    members[pos].0.push(node.0);
                 }
-                None => members[pos].1.push(oid),
+                None => members[pos].1.push(node.0),
             }
         }
     }
