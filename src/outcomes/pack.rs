@@ -598,37 +598,27 @@ mod tests {
     #[test]
     fn find_name_finds_each_name_and_nothing_else() {
         // names that differ only in their last word, their middle word or their first byte
-        let mut names: Vec<[u8; 20]> = Vec::new();
-        for (a, b, c) in [
-            (1u8, 0u8, 0u8),
+        let name = |(a, b, c): (u8, u8, u8)| {
+            let mut n = [0u8; 20];
+            (n[0], n[12], n[19]) = (a, b, c);
+            n
+        };
+        let mut names: Vec<[u8; 20]> = [
+            (1, 0, 0),
             (1, 0, 1),
             (1, 0, 7),
             (1, 9, 0),
             (2, 0, 0),
             (250, 3, 3),
-        ] {
-            let mut n = [0u8; 20];
-            n[0] = a;
-            n[12] = b;
-            n[19] = c;
-            names.push(n);
-        }
+        ]
+        .map(name)
+        .to_vec();
         names.sort();
         let table: Vec<u8> = names.concat();
         for (i, n) in names.iter().enumerate() {
             assert_eq!(find_name(&table, 0, names.len(), n), Some(i));
         }
-        for (a, b, c) in [
-            (0u8, 0u8, 0u8),
-            (1, 0, 2),
-            (1, 5, 0),
-            (1, 9, 1),
-            (255, 0, 0),
-        ] {
-            let mut n = [0u8; 20];
-            n[0] = a;
-            n[12] = b;
-            n[19] = c;
+        for n in [(0, 0, 0), (1, 0, 2), (1, 5, 0), (1, 9, 1), (255, 0, 0)].map(name) {
             assert_eq!(find_name(&table, 0, names.len(), &n), None, "{n:?}");
         }
         // only within the given range
