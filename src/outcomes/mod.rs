@@ -496,10 +496,7 @@ fn read_repo(
         });
         true
     };
-    // which commits each landing's first number goes to, once `again` is done with `commits`
-    let mut owners: Vec<(usize, std::ops::Range<usize>, Option<u64>)> =
-        Vec::with_capacity(landings.len());
-    for (slot, (at, members, numbers)) in landings.into_iter().enumerate() {
+    for (slot, (at, _, numbers)) in landings.iter().enumerate() {
         // a bors batch: the same facts under each further number
         let batch: Vec<Pr> = match (&prs.slots[slot], numbers.get(1..)) {
             (Some(pr), Some(more)) => (more.iter())
@@ -510,9 +507,8 @@ fn read_repo(
                 .collect(),
             _ => Vec::new(),
         };
-        let first = numbers.first().copied();
-        if let Some(number) = first {
-            match again(number, at, &mut landed) {
+        if let Some(&number) = numbers.first() {
+            match again(number, *at, &mut landed) {
                 true => prs.slots[slot] = None,
                 false => {
                     prs.index.insert(number, slot);
@@ -520,19 +516,19 @@ fn read_repo(
             }
         }
         for pr in batch {
-            if !again(pr.number, at, &mut landed) {
+            if !again(pr.number, *at, &mut landed) {
                 prs.insert(pr);
             }
         }
-        owners.push((at, members, first));
     }
-    for (at, members, first) in owners {
+    // each landing's commits take its first number
+    for (at, members, numbers) in landings {
+        let first = numbers.first().copied();
         for m in members {
             commits[m].pr = first;
         }
         commits[at].pr = first;
     }
-
     let export_paths: Vec<PathBuf> = exports.iter().map(|(p, _)| p.clone()).collect();
     for (path, file) in exports {
         join_export(

@@ -249,9 +249,10 @@ impl Packs {
                 };
                 // names equal in their first eight bytes may be out of order here: a miss
                 // after a later start is searched again from the bucket's start
-                let found = match gallop_name(names, lo.max(from), hi, oid) {
+                let start = lo.max(from);
+                let found = match gallop_name(names, start, hi, oid) {
                     Ok(at) => Some(at),
-                    Err(at) if lo.max(from) == lo => {
+                    Err(at) if start == lo => {
                         from = at;
                         None
                     }
@@ -283,8 +284,8 @@ fn name_key(b: &[u8]) -> Option<(u64, u64, u32)> {
     ))
 }
 
-/// Like [`find_name`], but probing `lo`, `lo + 1`, `lo + 3`, `lo + 7`, … before a binary search
-/// of the last step: cheap when `oid` is near `lo`. `Err` holds where it would be.
+/// Like [`search_name`], but probing `lo`, `lo + 1`, `lo + 3`, `lo + 7`, … before a binary
+/// search of the last step: cheap when `oid` is near `lo`. `Err` holds where it would be.
 fn gallop_name(names: &[u8], lo: usize, hi: usize, oid: &[u8]) -> Result<usize, usize> {
     let want = name_key(oid).ok_or(lo)?;
     let key = |i: usize| names.get(i * 20..i * 20 + 20).and_then(name_key);
@@ -304,37 +305,30 @@ fn gallop_name(names: &[u8], lo: usize, hi: usize, oid: &[u8]) -> Result<usize, 
             }
         }
     }
-    match find_name(names, start, end, oid) {
-        Some(at) => Ok(at),
-        None => {
-            // the insertion point: the first name after `oid` in start..end
-            let (mut a, mut b) = (start, end);
-            while a < b {
-                let mid = a + (b - a) / 2;
-                match key(mid).ok_or(a)? < want {
-                    true => a = mid + 1,
-                    false => b = mid,
-                }
-            }
-            Err(a)
-        }
-    }
+    search_name(names, start, end, oid)
 }
 
 /// Where `oid` is among the sorted 20-byte object names `names[lo..hi]` (a pack index's or a
 /// commit-graph's table). A name compares as two big-endian words and a tail rather than
 /// through `memcmp`, which, called once per probe, was most of a lookup's time.
-pub(super) fn find_name(names: &[u8], mut lo: usize, mut hi: usize, oid: &[u8]) -> Option<usize> {
-    let want = name_key(oid)?;
+pub(super) fn find_name(names: &[u8], lo: usize, hi: usize, oid: &[u8]) -> Option<usize> {
+    search_name(names, lo, hi, oid).ok()
+}
+
+/// The binary search behind [`find_name`] and [`gallop_name`]: `Err` holds where `oid` would
+/// be (also where a malformed table or name stops the search).
+fn search_name(names: &[u8], mut lo: usize, mut hi: usize, oid: &[u8]) -> Result<usize, usize> {
+    let want = name_key(oid).ok_or(lo)?;
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
-        match name_key(names.get(mid * 20..mid * 20 + 20)?)?.cmp(&want) {
+        let name = names.get(mid * 20..mid * 20 + 20).and_then(name_key);
+        match name.ok_or(lo)?.cmp(&want) {
             std::cmp::Ordering::Less => lo = mid + 1,
             std::cmp::Ordering::Greater => hi = mid,
-            std::cmp::Ordering::Equal => return Some(mid),
+            std::cmp::Ordering::Equal => return Ok(mid),
         }
     }
-    None
+    Err(lo)
 }
 
 /// Reads objects from [`Packs`]; holds one thread's zlib stream and buffers.

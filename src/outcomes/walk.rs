@@ -407,9 +407,9 @@ fn merge_members(
 mod tests {
     use super::*;
 
-    /// The walk and the PR map turn vectors of `Result`/`Option` into vectors of the values in
-    /// place, keeping the allocation (and the room reserved for the mainline); that needs
-    /// the wrapped types to be no larger than the values.
+    /// The walk and the PR map turn vectors of `Result`/`Option` records into vectors of the
+    /// records in place, keeping the allocation (and the room reserved behind the mainline for
+    /// the merged commits); that needs a wrapped record to be no larger than the record.
     #[test]
     fn wrapped_records_are_no_larger() {
         assert_eq!(size_of::<Result<Option<Commit>>>(), size_of::<Commit>());
