@@ -2,6 +2,8 @@
 //! its first-parent chain, the commits each merge brought in (`M^1..M^2`), git-ai notes, and
 //! what a shallow clone is missing. Works on work trees, bare clones and detached HEADs.
 
+use std::borrow::Cow;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -11,19 +13,23 @@ use git2::{ErrorCode, Oid, Repository};
 use super::graph::Graph;
 use super::pack::{Location, PackReader, Packs};
 
-/// A commit as read from git (message decoded lossily: git does not promise UTF-8).
+/// A commit as read from git, its text borrowed from the object's bytes (decoded lossily,
+/// copied only where they are not UTF-8: git does not promise UTF-8). What a [`Commit`]
+/// keeps is copied from here; the message and the rest are never copied.
+///
+/// [`Commit`]: super::Commit
 #[derive(Debug, Clone)]
-pub struct RawCommit {
+pub struct RawCommit<'a> {
     pub oid: Oid,
     pub parents: Vec<Oid>,
-    pub author_name: String,
-    pub author_email: String,
+    pub author_name: Cow<'a, str>,
+    pub author_email: Cow<'a, str>,
     /// Microseconds since the epoch.
     pub authored_at: i64,
-    pub committer_name: String,
-    pub committer_email: String,
+    pub committer_name: Cow<'a, str>,
+    pub committer_email: Cow<'a, str>,
     pub committed_at: i64,
-    pub message: String,
+    pub message: Cow<'a, str>,
 }
 
 /// The mainline of a repository and how it was chosen.
@@ -246,6 +252,12 @@ impl History {
         self.packs.locate_all(oids)
     }
 
+    /// How many objects the packs hold, of every type: an upper bound of the commits there
+    /// are, unless most are loose.
+    pub fn packed_objects(&self) -> usize {
+        self.packs.objects()
+    }
+
     /// A reader for one thread. Cheap: libgit2 is only opened when a commit is not in a pack.
     pub fn reader(&self) -> Result<Reader<'_>, git2::Error> {
         Ok(Reader {
@@ -258,7 +270,7 @@ impl History {
 
     /// Parses a commit object read by [`Reader::mainline`]. A commit on the shallow boundary
     /// has no parents, as in git.
-    pub fn parse(&self, oid: Oid, data: &[u8]) -> Result<RawCommit, git2::Error> {
+    pub fn parse<'a>(&self, oid: Oid, data: &'a [u8]) -> Result<RawCommit<'a>, git2::Error> {
         let mut c = parse_commit(oid, data).ok_or_else(|| {
             git2::Error::new(
                 ErrorCode::Invalid,
@@ -319,19 +331,22 @@ impl Reader<'_> {
     }
 
     /// Reads a commit. A commit on the shallow boundary has no parents, as in git.
-    pub fn read(&mut self, oid: Oid) -> Result<RawCommit, git2::Error> {
+    pub fn read(&mut self, oid: Oid) -> Result<RawCommit<'_>, git2::Error> {
         self.read_at(oid, None)
     }
 
     /// [`Reader::read`] with where the commit is in the packs, if known
     /// ([`History::locate_all`]).
-    pub fn read_at(&mut self, oid: Oid, at: Option<Location>) -> Result<RawCommit, git2::Error> {
+    pub fn read_at(
+        &mut self,
+        oid: Oid,
+        at: Option<Location>,
+    ) -> Result<RawCommit<'_>, git2::Error> {
         let mut buf = std::mem::take(&mut self.buf);
-        let c = self
-            .raw(oid, at, &mut buf)
-            .and_then(|()| self.history.parse(oid, &buf));
+        let read = self.raw(oid, at, &mut buf);
         self.buf = buf;
-        c
+        read?;
+        self.history.parse(oid, &self.buf)
     }
 
     /// Reads the first-parent chain from `tip`, newest first, handing each commit object to
@@ -362,55 +377,68 @@ impl Reader<'_> {
 
 /// The first `parent` header of a commit object.
 fn first_parent(data: &[u8]) -> Option<Oid> {
-    for line in data.split(|&b| b == b'\n') {
-        if line.is_empty() {
-            break;
-        }
-        if let Some(hex) = line.strip_prefix(b"parent ") {
-            return std::str::from_utf8(hex)
-                .ok()
-                .and_then(|h| Oid::from_str(h).ok());
-        }
-    }
-    None
+    parent_lines(data).next()
 }
 
 impl Reader<'_> {
     /// The commits reachable from `starts` by paths that avoid `stop` (the mainline), with
-    /// the objects found missing on the way (a shallow or damaged clone).
+    /// the objects found missing on the way (a shallow or damaged clone). Each commit's
+    /// object bytes are kept, unparsed, for [`History::parse`]: only its parents are read
+    /// here, so that decoding can happen later on any thread.
     pub fn reach(&mut self, starts: &[Oid], stop: &HashSet<Oid>) -> Result<Reached> {
         let mut out = Reached::default();
         let mut visited: HashSet<Oid> = HashSet::default();
         let mut stack: Vec<Oid> = starts.iter().rev().copied().collect();
+        let mut data = std::mem::take(&mut self.buf);
+        let mut parents = Vec::new();
         while let Some(oid) = stack.pop() {
             if stop.contains(&oid) || !visited.insert(oid) {
                 continue;
             }
-            match self.read(oid) {
-                Ok(c) => {
-                    stack.extend(c.parents.iter().rev());
-                    out.commits.push(c);
+            match self.raw(oid, None, &mut data) {
+                Ok(()) => {
+                    if !self.history.shallow.contains(&oid) {
+                        parents.extend(parent_lines(&data));
+                        stack.extend(parents.drain(..).rev());
+                    }
+                    let start = out.bytes.len();
+                    out.bytes.extend_from_slice(&data);
+                    out.commits.push((oid, start..out.bytes.len()));
                 }
                 Err(e) if is_missing(&e) => out.missing.push(oid),
-                Err(e) => return Err(e).context("reading a merged commit"),
+                Err(e) => {
+                    self.buf = data;
+                    return Err(e).context("reading a merged commit");
+                }
             }
         }
+        self.buf = data;
         Ok(out)
     }
 }
 
-/// See [`Reader::reach`].
+/// See [`Reader::reach`]: each commit's object bytes are a range of `bytes`.
 #[derive(Debug, Default)]
 pub struct Reached {
-    pub commits: Vec<RawCommit>,
+    pub commits: Vec<(Oid, Range<usize>)>,
+    pub bytes: Vec<u8>,
     pub missing: Vec<Oid>,
+}
+
+/// The `parent` headers of a commit object (a malformed one is skipped here; [`parse_commit`]
+/// rejects the commit).
+fn parent_lines(data: &[u8]) -> impl Iterator<Item = Oid> + '_ {
+    (data.split(|&b| b == b'\n'))
+        .take_while(|line| !line.is_empty())
+        .filter_map(|line| line.strip_prefix(b"parent "))
+        .filter_map(oid_of_hex)
 }
 
 /// Parses a commit object: header lines (`tree`, `parent`, `author`, `committer`, then others
 /// such as `gpgsig` whose continuation lines start with a space), a blank line, the message.
 /// The message keeps git's bytes, decoded lossily (git does not promise UTF-8), without the
 /// blank lines libgit2 also strips from its start.
-pub fn parse_commit(oid: Oid, data: &[u8]) -> Option<RawCommit> {
+pub fn parse_commit(oid: Oid, data: &[u8]) -> Option<RawCommit<'_>> {
     let mut parents = Vec::new();
     let mut author = None;
     let mut committer = None;
@@ -423,7 +451,7 @@ pub fn parse_commit(oid: Oid, data: &[u8]) -> Option<RawCommit> {
             break;
         }
         if let Some(hex) = line.strip_prefix(b"parent ") {
-            parents.push(Oid::from_str(std::str::from_utf8(hex).ok()?).ok()?);
+            parents.push(oid_of_hex(hex)?);
         } else if let Some(sig) = line.strip_prefix(b"author ") {
             author = Some(parse_signature(sig)?);
         } else if let Some(sig) = line.strip_prefix(b"committer ") {
@@ -445,15 +473,15 @@ pub fn parse_commit(oid: Oid, data: &[u8]) -> Option<RawCommit> {
         committer_name,
         committer_email,
         committed_at,
-        message: String::from_utf8_lossy(&rest[start..]).into_owned(),
+        message: lossy(&rest[start..]),
     })
 }
 
 /// `Name <email> 1700000000 +0100` → name, email, microseconds since the epoch.
-fn parse_signature(sig: &[u8]) -> Option<(String, String, i64)> {
+fn parse_signature(sig: &[u8]) -> Option<(Cow<'_, str>, Cow<'_, str>, i64)> {
     let lt = memchr::memchr(b'<', sig)?;
     let gt = lt + memchr::memchr(b'>', &sig[lt..])?;
-    let text = |b: &[u8]| String::from_utf8_lossy(b.trim_ascii()).into_owned();
+    let text = |b| lossy(<[u8]>::trim_ascii(b));
     let seconds: i64 = std::str::from_utf8(&sig[gt + 1..])
         .ok()
         .and_then(|t| t.split_ascii_whitespace().next())
@@ -464,6 +492,35 @@ fn parse_signature(sig: &[u8]) -> Option<(String, String, i64)> {
         text(&sig[lt + 1..gt]),
         seconds.saturating_mul(1_000_000),
     ))
+}
+
+/// `bytes` as text, borrowed when they are UTF-8 (checked a word at a time, which
+/// `String::from_utf8_lossy` does not do), else with U+FFFD for what is not.
+fn lossy(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
+/// An object name from exactly 40 hex digits (either case), as git writes them in a commit;
+/// `None` for anything else. (`Oid::from_str` goes through libgit2, accepts abbreviations
+/// and cost a tenth of a walk's parsing.)
+pub fn oid_of_hex(hex: &[u8]) -> Option<Oid> {
+    let nibble = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    };
+    if hex.len() != 40 {
+        return None;
+    }
+    let mut raw = [0u8; 20];
+    for (byte, pair) in raw.iter_mut().zip(hex.chunks_exact(2)) {
+        *byte = (nibble(pair[0])? << 4) | nibble(pair[1])?;
+    }
+    Oid::from_bytes(&raw).ok()
 }
 
 /// Whether a git error means an object is not in the repository (shallow or damaged clone).
@@ -531,6 +588,25 @@ mod tests {
         let oid = Oid::from_str("00ff10a0b9c8d7e6f5a4b3c2d1e0f9e8d7c6b5a4").unwrap();
         assert_eq!(hex(oid), oid.to_string());
         assert_eq!(hex(Oid::ZERO_SHA1), "0".repeat(40));
+    }
+
+    #[test]
+    fn oid_of_hex_takes_exactly_forty_digits() {
+        let text = "00ff10a0b9c8d7e6f5a4b3c2d1e0f9e8d7c6b5a4";
+        let oid = Oid::from_str(text).unwrap();
+        assert_eq!(oid_of_hex(text.as_bytes()), Some(oid));
+        assert_eq!(oid_of_hex(text.to_uppercase().as_bytes()), Some(oid));
+        // abbreviations (which `Oid::from_str` pads), longer names and other characters
+        assert_eq!(oid_of_hex(&text.as_bytes()[..39]), None);
+        assert_eq!(oid_of_hex(format!("{text}0").as_bytes()), None);
+        assert_eq!(oid_of_hex(text.replace('f', "g").as_bytes()), None);
+        assert_eq!(oid_of_hex(format!("{}\r", &text[..39]).as_bytes()), None);
+    }
+
+    #[test]
+    fn text_is_borrowed_when_it_is_utf8() {
+        assert!(matches!(lossy("Zoë".as_bytes()), Cow::Borrowed("Zoë")));
+        assert_eq!(lossy(b"Zo\xeb"), "Zo\u{fffd}");
     }
 
     #[test]

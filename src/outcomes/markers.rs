@@ -68,7 +68,7 @@ enum Match {
     EndsWith,
 }
 
-/// Agent identities by email (lower case).
+/// Agent identities by email (lower case; a `Contains` pattern ends in `[bot]@`).
 const EMAILS: &[(&str, Match, &str)] = &[
     ("noreply@anthropic.com", Match::Exact, "claude"),
     ("assistant@anthropic.com", Match::Exact, "claude"),
@@ -102,10 +102,12 @@ pub fn agent_of_email(email: &str, name: &str) -> Option<&'static str> {
         true => email.to_ascii_lowercase().into(),
         false => email.into(),
     };
+    // every `Contains` pattern is a bot account's: one search rules them all out
+    let bot = memchr::memmem::find(e.as_bytes(), b"[bot]@").is_some();
     for &(pat, how, agent) in EMAILS {
         let hit = match how {
             Match::Exact => e == pat,
-            Match::Contains => e.contains(pat),
+            Match::Contains => bot && e.contains(pat),
             Match::EndsWith => e.ends_with(pat),
         };
         if hit {
@@ -324,6 +326,25 @@ pub fn in_git_ai_note(note: &str) -> Vec<Marker> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `agent_of_email` looks for `[bot]@` before trying the `Contains` patterns.
+    #[test]
+    fn contained_email_patterns_are_bot_accounts() {
+        for &(pat, how, agent) in EMAILS {
+            if let Match::Contains = how {
+                assert!(pat.ends_with("[bot]@"), "{pat}");
+                assert_eq!(
+                    agent_of_email(&format!("1+{pat}users.x.com"), ""),
+                    Some(agent)
+                );
+            }
+        }
+        assert_eq!(
+            agent_of_email("Claude[bot]@users.noreply.github.com", ""),
+            Some("claude")
+        );
+        assert_eq!(agent_of_email("claude@users.noreply.github.com", ""), None);
+    }
 
     /// The line scanner finds what the former regexes found, on every combination of case,
     /// indentation, line endings and position of the markers.

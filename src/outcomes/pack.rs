@@ -223,6 +223,11 @@ impl Packs {
         }
     }
 
+    /// How many objects the packs hold (of every type, counted once per pack).
+    pub fn objects(&self) -> usize {
+        self.packs.iter().map(|p| p.count).sum()
+    }
+
     fn locate(&self, oid: &[u8]) -> Option<(&Pack, u64)> {
         self.packs
             .iter()

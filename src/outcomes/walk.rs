@@ -69,7 +69,7 @@ pub struct Decoder<'a> {
 }
 
 impl Decoder<'_> {
-    pub fn mainline(&self, raw: RawCommit) -> Mainlined {
+    pub fn mainline(&self, raw: RawCommit<'_>) -> Mainlined {
         let parents = raw.parents.len();
         let class = self.patterns.classify(&raw.message, parents);
         let kind = match (&class, parents) {
@@ -90,7 +90,7 @@ impl Decoder<'_> {
         }
     }
 
-    fn branch(&self, raw: RawCommit) -> Commit {
+    fn branch(&self, raw: RawCommit<'_>) -> Commit {
         commit_of(self.id, raw, false, CommitKind::Branch)
     }
 }
@@ -115,28 +115,45 @@ struct Batch {
     bytes: Vec<u8>,
 }
 
+/// A mainline commit decoded, apart from the commit itself: the PR its message names and
+/// its other parents.
+type Line = (Option<PrRef>, Vec<Oid>);
+
 /// The strategy for a repository without a commit-graph.
 fn without_graph(history: &History, tip: Oid, decoder: &Decoder) -> Result<Walk> {
     let mut reader = history.reader()?;
-    let mut mainline: Vec<Mainlined> = Vec::new();
+    // Every commit is decoded straight into one vector, the mainline first, the merged
+    // commits after it. How many there are is only known at the end; the packs' object count
+    // bounds it, so that much room is reserved (address space only until written) and
+    // neither part is copied when the vector would otherwise grow.
+    let mut commits: Vec<Result<Option<Commit>>> = Vec::new();
+    let _ = commits.try_reserve(history.packed_objects());
+    let mut oids: Vec<Oid> = Vec::new();
+    let mut lines: Vec<Line> = Vec::new();
+    let mut take = |oid: Oid, m: Mainlined, commits: &mut Vec<Result<Option<Commit>>>| {
+        oids.push(oid);
+        commits.push(Ok(Some(m.commit)));
+        lines.push((m.pr, m.others));
+    };
     let cut = if rayon::current_num_threads() > 1 {
         std::thread::scope(|scope| -> Result<bool> {
             // batches of commit objects, one buffer each, go to the decoder and come back
             // emptied to be filled again
             let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(16);
             let (back, returned) = std::sync::mpsc::channel::<Batch>();
-            let decoding = scope.spawn(move || -> Result<Vec<Mainlined>> {
-                let mut out = Vec::new();
+            let commits = &mut commits;
+            let take = &mut take;
+            let decoding = scope.spawn(move || -> Result<()> {
                 for mut batch in rx {
                     for (oid, at) in batch.objects.drain(..) {
                         let data = batch.bytes.get(at).unwrap_or_default();
-                        out.push(decoder.mainline(history.parse(oid, data)?));
+                        take(oid, decoder.mainline(history.parse(oid, data)?), commits);
                     }
                     batch.bytes.clear();
                     // the reader may be done already
                     let _ = back.send(batch);
                 }
-                Ok(out)
+                Ok(())
             });
             let mut batch = Batch::default();
             let cut = reader.mainline(tip, |oid, data| {
@@ -151,7 +168,7 @@ fn without_graph(history: &History, tip: Oid, decoder: &Decoder) -> Result<Walk>
             });
             let _ = tx.send(batch);
             drop(tx);
-            mainline = decoding
+            decoding
                 .join()
                 .map_err(|_| anyhow::anyhow!("decoding the mainline failed"))??;
             cut
@@ -159,7 +176,7 @@ fn without_graph(history: &History, tip: Oid, decoder: &Decoder) -> Result<Walk>
     } else {
         let mut bad = None;
         let cut = reader.mainline(tip, |oid, data| match history.parse(oid, data) {
-            Ok(raw) => mainline.push(decoder.mainline(raw)),
+            Ok(raw) => take(oid, decoder.mainline(raw), &mut commits),
             Err(e) => bad = bad.take().or(Some(e)),
         })?;
         if let Some(e) = bad {
@@ -167,56 +184,63 @@ fn without_graph(history: &History, tip: Oid, decoder: &Decoder) -> Result<Walk>
         }
         cut
     };
+    let chain = oids.len();
 
-    let on_mainline: HashSet<Oid> = mainline.iter().map(|c| c.oid).collect();
-    // per mainline commit: a merge's decoded commits and the objects found missing
-    type Reached = Option<(Vec<(Oid, Commit)>, Vec<Oid>)>;
-    let reached: Vec<Reached> = (mainline.par_iter())
+    // what each merge reached, read in parallel; its objects are kept to be decoded below
+    let on_mainline: HashSet<Oid> = oids.into_iter().collect();
+    let mut reached: Vec<Option<git::Reached>> = (lines.par_iter())
         .map_init(
             || history.reader(),
-            |reader, Mainlined { others, .. }| -> Result<_> {
+            |reader, (_, others)| -> Result<_> {
                 if others.is_empty() {
                     return Ok(None);
                 }
                 let reader = reader.as_mut().map_err(open_error)?;
-                let reached = reader.reach(others, &on_mainline)?;
-                let members = (reached.commits.into_iter())
-                    .map(|c| (c.oid, decoder.branch(c)))
-                    .collect();
-                Ok(Some((members, reached.missing)))
+                Ok(Some(reader.reach(others, &on_mainline)?))
             },
         )
         .collect::<Result<_>>()?;
 
     // oldest merge first, each commit to the first merge that reached it
+    let total: usize = reached.iter().flatten().map(|r| r.commits.len()).sum();
     let mut seen = on_mainline;
-    let total = reached
-        .iter()
-        .flatten()
-        .map(|(m, _)| m.len())
-        .sum::<usize>();
-    let mut commits = Vec::with_capacity(mainline.len() + total);
-    let mut landed: Vec<Landed> = Vec::with_capacity(mainline.len());
-    for Mainlined { commit, pr, .. } in mainline {
-        commits.push(commit);
-        landed.push(Landed { pr, merged: None });
-    }
-    for (l, r) in landed.iter_mut().zip(reached).rev() {
-        l.merged = r.map(|(members, missing)| {
-            let start = commits.len();
-            commits.extend(
-                (members.into_iter())
-                    .filter(|(oid, _)| seen.insert(*oid))
-                    .map(|(_, c)| c),
-            );
-            Merged {
-                range: start..commits.len(),
-                missing,
+    seen.reserve(total);
+    let mut flat: Vec<(usize, Oid, Range<usize>)> = Vec::with_capacity(total);
+    let mut merged: Vec<Option<Merged>> = Vec::with_capacity(chain);
+    merged.resize_with(chain, || None);
+    let mut kept = chain;
+    for (pos, r) in reached.iter_mut().enumerate().rev() {
+        let Some(r) = r else { continue };
+        let start = kept;
+        for (oid, at) in &r.commits {
+            if seen.insert(*oid) {
+                flat.push((pos, *oid, at.clone()));
+                kept += 1;
             }
+        }
+        merged[pos] = Some(Merged {
+            range: start..kept,
+            missing: std::mem::take(&mut r.missing),
         });
     }
+    drop(seen);
+    // decoded on every thread, each into its place behind the mainline
+    commits.par_extend(flat.par_iter().map(|(pos, oid, at)| {
+        let data = (reached[*pos].as_ref())
+            .and_then(|r| r.bytes.get(at.clone()))
+            .unwrap_or_default();
+        let raw = history
+            .parse(*oid, data)
+            .with_context(|| format!("reading commit {oid}"))?;
+        Ok(Some(decoder.branch(raw)))
+    }));
+    drop(reached);
+    let landed = (lines.into_iter().zip(merged))
+        .map(|((pr, _), merged)| Landed { pr, merged })
+        .collect();
     Ok(Walk {
-        commits,
+        // in place: the same allocation; the first error in the order read
+        commits: super::values_in_place(commits)?,
         landed,
         cut,
         with_graph: false,
@@ -309,9 +333,6 @@ fn with_graph(history: &History, graph: &Graph, tip: Oid, decoder: &Decoder) -> 
             Err(e) => Err(e).with_context(|| format!("reading commit {oid}")),
         }
     }));
-    // the first error in the order read
-    let commits: Vec<Option<Commit>> = commits.into_iter().collect::<Result<_>>()?;
-
     // each merge's commits are together in `flat`; only a merge has members
     let mut merged: Vec<Option<Merged>> = (members.into_iter())
         .zip(&chain)
@@ -329,11 +350,12 @@ fn with_graph(history: &History, graph: &Graph, tip: Oid, decoder: &Decoder) -> 
                 m.range = kept..kept;
             }
             match commit {
-                Some(_) => {
+                Ok(None) => m.missing.push(oid),
+                // an error is returned below
+                _ => {
                     kept += 1;
                     m.range.end = kept;
                 }
-                None => m.missing.push(oid),
             }
         }
     }
@@ -341,8 +363,8 @@ fn with_graph(history: &History, graph: &Graph, tip: Oid, decoder: &Decoder) -> 
         .map(|(pr, merged)| Landed { pr, merged })
         .collect();
     Ok(Walk {
-        // in place: the same allocation
-        commits: super::somes_in_place(commits),
+        // in place: the same allocation; the first error in the order read
+        commits: super::values_in_place(commits)?,
         landed,
         cut,
         with_graph: true,
@@ -429,5 +451,37 @@ mod tests {
         assert_eq!(values, ["a", "b"]);
         assert_eq!(values.as_ptr() as usize, at);
         assert_eq!(values.capacity(), 10);
+    }
+
+    /// A branch commit whose message is `subject`.
+    fn commit(subject: &str) -> Commit {
+        let object = format!(
+            "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n\
+             author A <a@example.com> 1700000000 +0000\n\
+             committer A <a@example.com> 1700000000 +0000\n\n{subject}\n"
+        );
+        let raw = git::parse_commit(Oid::ZERO_SHA1, object.as_bytes()).expect("a commit");
+        commit_of(&Text::from("repo"), raw, false, CommitKind::Branch)
+    }
+
+    #[test]
+    fn values_stay_in_their_allocation_or_the_first_error_is_returned() {
+        let mut slots: Vec<Result<Option<Commit>>> = Vec::with_capacity(10);
+        slots.extend([Ok(Some(commit("a"))), Ok(None), Ok(Some(commit("b")))]);
+        let at = slots.as_ptr() as usize;
+        let values = super::super::values_in_place(slots).expect("no error");
+        let subjects: Vec<&str> = values.iter().map(|c| c.subject.as_str()).collect();
+        assert_eq!(subjects, ["a", "b"]);
+        assert_eq!(values.as_ptr() as usize, at);
+        assert_eq!(values.capacity(), 10);
+
+        let slots = vec![
+            Ok(Some(commit("a"))),
+            Err(anyhow::anyhow!("first")),
+            Ok(None),
+            Err(anyhow::anyhow!("second")),
+        ];
+        let e = super::super::values_in_place(slots).expect_err("an error");
+        assert_eq!(e.to_string(), "first");
     }
 }
