@@ -505,8 +505,8 @@ fn lossy(bytes: &[u8]) -> Cow<'_, str> {
 
 /// An object name from exactly 40 hex digits (either case), as git writes them in a commit;
 /// `None` for anything else. (`Oid::from_str` goes through libgit2, accepts abbreviations
-/// and cost a tenth of a walk's parsing.)
-pub fn oid_of_hex(hex: &[u8]) -> Option<Oid> {
+/// and took ≈ 620 instructions a call.)
+fn oid_of_hex(hex: &[u8]) -> Option<Oid> {
     let nibble = |c: u8| match c {
         b'0'..=b'9' => Some(c - b'0'),
         b'a'..=b'f' => Some(c - b'a' + 10),

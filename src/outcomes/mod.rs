@@ -301,49 +301,13 @@ pub fn load(opts: &Options) -> Result<Outcomes> {
     }
     out.prs
         .sort_by(|a, b| (&a.repo, a.number).cmp(&(&b.repo, b.number)));
-    sort_commits(&mut out.commits);
+    // in place: commits are large, and (repo, sha) is unique unless a repository was given
+    // twice, when the equal commits are identical
+    out.commits.sort_unstable_by(|a, b| {
+        (&a.repo, a.committed_at, &a.sha).cmp(&(&b.repo, b.committed_at, &b.sha))
+    });
     out.disagreements.sort();
     Ok(out)
-}
-
-/// Sorts commits by repository, commit time and sha. The order is found on small keys (the
-/// sha's first 16 hex digits, the whole sha only on a tie) and then applied by following the
-/// permutation's cycles, so that each large record moves about once instead of at every
-/// step of a sort. (repo, sha) is unique unless a repository was given twice, when the
-/// equal commits are identical: the order is total in effect.
-fn sort_commits(commits: &mut [Commit]) {
-    let mut repos: Vec<&Text> = commits.iter().map(|c| &c.repo).collect();
-    repos.sort_unstable();
-    repos.dedup();
-    let rank = |repo: &Text| repos.binary_search(&repo).unwrap_or(0);
-    let prefix = |sha: &str| {
-        (sha.get(..16))
-            .and_then(|h| u64::from_str_radix(h, 16).ok())
-            .unwrap_or(0)
-    };
-    let mut order: Vec<(usize, i64, u64, usize)> = (commits.iter().enumerate())
-        .map(|(i, c)| (rank(&c.repo), c.committed_at, prefix(&c.sha), i))
-        .collect();
-    order.sort_unstable_by(|a, b| {
-        (a.0, a.1, a.2)
-            .cmp(&(b.0, b.1, b.2))
-            .then_with(|| commits[a.3].sha.cmp(&commits[b.3].sha))
-    });
-    drop(repos);
-    // position `to` takes the commit now at `order[to].3`
-    let mut from: Vec<usize> = order.into_iter().map(|k| k.3).collect();
-    for start in 0..from.len() {
-        let mut to = start;
-        while from[to] != to {
-            let next = from[to];
-            from[to] = to;
-            if next == start {
-                break;
-            }
-            commits.swap(to, next);
-            to = next;
-        }
-    }
 }
 
 fn pair_by_url(repos: &[git::Repo], file: &export::ExportFile) -> Option<usize> {
@@ -1079,52 +1043,4 @@ pub(crate) fn test_git(dir: &std::path::Path, args: &[&str]) -> String {
         .expect("git runs");
     assert!(out.status.success(), "git {args:?}: {:?}", out);
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A commit of `repo` at `time` whose name starts with `head` and ends with `tail`.
-    fn commit(repo: &Text, time: i64, head: u64, tail: u8) -> Commit {
-        let mut name = [0u8; 20];
-        name[..8].copy_from_slice(&head.to_be_bytes());
-        name[19] = tail;
-        let object = format!(
-            "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n\
-             author A <a@example.com> {time} +0000\n\
-             committer A <a@example.com> {time} +0000\n\nsubject\n"
-        );
-        let oid = Oid::from_bytes(&name).expect("20 bytes");
-        let raw = git::parse_commit(oid, object.as_bytes()).expect("a commit");
-        commit_of(repo, raw, false, CommitKind::Branch)
-    }
-
-    /// Ties on time, on the sha's first 16 hex digits, and the same commit twice (a
-    /// repository given twice) all end as a plain sort would put them.
-    #[test]
-    fn sort_commits_orders_as_a_plain_sort() {
-        let repos = [Text::from("b"), Text::from("a"), Text::from("c")];
-        let mut commits = Vec::new();
-        let mut x: u64 = 7;
-        for _ in 0..300 {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            let repo = &repos[(x >> 60) as usize % 3];
-            commits.push(commit(
-                repo,
-                (x >> 40) as i64 % 4,
-                (x >> 50) % 5,
-                (x >> 33) as u8,
-            ));
-        }
-        commits.push(commits[17].clone());
-        let key = |c: &Commit| (c.repo.to_string(), c.committed_at, c.sha.clone());
-        let mut expected: Vec<_> = commits.iter().map(key).collect();
-        expected.sort();
-        sort_commits(&mut commits);
-        let got: Vec<_> = commits.iter().map(key).collect();
-        assert_eq!(got, expected);
-    }
 }
