@@ -409,8 +409,8 @@ fn read_repo(
         .unwrap_or_default();
 
     let mut absent: HashSet<Oid> = HashSet::default();
-    // indices into `commits` of the mainline, newest first: the walk put it first
-    let mainline_order: Vec<usize> = (0..landed.len()).collect();
+    // the walk put the mainline first in `commits`, newest first
+    let mainline_len = landed.len();
     // the PRs named: where the commit is, the commits a PR merge brought in, the reference
     let mut refs: Vec<(usize, std::ops::Range<usize>, PrRef)> = Vec::with_capacity(landed.len());
     // oldest first
@@ -537,15 +537,7 @@ fn read_repo(
     }
     let export_paths: Vec<PathBuf> = exports.iter().map(|(p, _)| p.clone()).collect();
     for (path, file) in exports {
-        join_export(
-            &id,
-            &path,
-            file,
-            &mut commits,
-            &mainline_order,
-            &mut prs,
-            out,
-        );
+        join_export(&id, &path, file, &mut commits, mainline_len, &mut prs, out);
     }
 
     link_reverts(&mut commits, &mut prs);
@@ -702,7 +694,7 @@ fn join_export(
     path: &std::path::Path,
     file: export::ExportFile,
     commits: &mut [Commit],
-    mainline_order: &[usize],
+    mainline_len: usize,
     prs: &mut PrMap,
     out: &mut Outcomes,
 ) {
@@ -718,11 +710,6 @@ fn join_export(
         .enumerate()
         .filter(|(_, c)| c.mainline)
         .map(|(i, c)| (c.sha.clone(), i))
-        .collect();
-    let position: HashMap<usize, usize> = mainline_order
-        .iter()
-        .enumerate()
-        .map(|(pos, &i)| (i, pos))
         .collect();
     let mut exported: BTreeSet<u64> = BTreeSet::new();
     let mut merged_range: Option<(i64, i64)> = None;
@@ -786,12 +773,12 @@ fn join_export(
                     .map(|c| c.headline.as_str())
                     .collect();
                 let mut members = vec![i];
-                let from = position.get(&i).copied().unwrap_or(0);
-                for (k, &j) in mainline_order.iter().enumerate().skip(from + 1) {
-                    let Some(want) = wanted.get(k - from) else {
+                // the mainline is `commits[..mainline_len]`, newest first: older ones follow
+                for (j, c) in commits.iter().enumerate().take(mainline_len).skip(i + 1) {
+                    let Some(want) = wanted.get(j - i) else {
                         break;
                     };
-                    if commits[j].subject != *want || commits[j].pr.is_some() {
+                    if c.subject != *want || c.pr.is_some() {
                         break;
                     }
                     members.push(j);

@@ -128,10 +128,10 @@ fn without_graph(history: &History, tip: Oid, decoder: &Decoder) -> Result<Walk>
     // neither part is copied when the vector would otherwise grow.
     let mut commits: Vec<Result<Option<Commit>>> = Vec::new();
     let _ = commits.try_reserve(history.packed_objects());
-    let mut oids: Vec<Oid> = Vec::new();
+    let mut on_mainline: HashSet<Oid> = HashSet::default();
     let mut lines: Vec<Line> = Vec::new();
-    let mut take = |oid: Oid, m: Mainlined, commits: &mut Vec<Result<Option<Commit>>>| {
-        oids.push(oid);
+    let mut take = |m: Mainlined, commits: &mut Vec<Result<Option<Commit>>>| {
+        on_mainline.insert(m.oid);
         commits.push(Ok(Some(m.commit)));
         lines.push((m.pr, m.others));
     };
@@ -147,7 +147,7 @@ fn without_graph(history: &History, tip: Oid, decoder: &Decoder) -> Result<Walk>
                 for mut batch in rx {
                     for (oid, at) in batch.objects.drain(..) {
                         let data = batch.bytes.get(at).unwrap_or_default();
-                        take(oid, decoder.mainline(history.parse(oid, data)?), commits);
+                        take(decoder.mainline(history.parse(oid, data)?), commits);
                     }
                     batch.bytes.clear();
                     // the reader may be done already
@@ -176,7 +176,7 @@ fn without_graph(history: &History, tip: Oid, decoder: &Decoder) -> Result<Walk>
     } else {
         let mut bad = None;
         let cut = reader.mainline(tip, |oid, data| match history.parse(oid, data) {
-            Ok(raw) => take(oid, decoder.mainline(raw), &mut commits),
+            Ok(raw) => take(decoder.mainline(raw), &mut commits),
             Err(e) => bad = bad.take().or(Some(e)),
         })?;
         if let Some(e) = bad {
@@ -184,10 +184,9 @@ fn without_graph(history: &History, tip: Oid, decoder: &Decoder) -> Result<Walk>
         }
         cut
     };
-    let chain = oids.len();
+    let chain = lines.len();
 
     // what each merge reached, read in parallel; its objects are kept to be decoded below
-    let on_mainline: HashSet<Oid> = oids.into_iter().collect();
     let mut reached: Vec<Option<git::Reached>> = (lines.par_iter())
         .map_init(
             || history.reader(),
