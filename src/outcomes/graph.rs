@@ -169,10 +169,9 @@ impl Graph {
         Oid::from_bytes(l.map.get(at..at + HASH)?).ok()
     }
 
-    /// The parents of the commit at `pos`, in order, as positions; `None` if the file is
-    /// inconsistent.
-    pub fn parents(&self, pos: u32, out: &mut Vec<u32>) -> Option<()> {
-        out.clear();
+    /// The parents of the commit at `pos`, in order, as positions, each given to `each`;
+    /// `None` if the file is inconsistent.
+    pub fn parents(&self, pos: u32, mut each: impl FnMut(u32)) -> Option<()> {
         let (l, i) = self.layer(pos)?;
         let at = l.data + i * 36 + HASH;
         let p1 = be32(&l.map, at)?;
@@ -180,12 +179,12 @@ impl Graph {
         if p1 == NO_PARENT {
             return Some(());
         }
-        out.push(p1);
+        each(p1);
         if p2 == NO_PARENT {
             return Some(());
         }
         if p2 & EXTRA_EDGES == 0 {
-            out.push(p2);
+            each(p2);
             return Some(());
         }
         // an octopus: the second and later parents are in the extra-edges list
@@ -196,7 +195,7 @@ impl Graph {
                 return None;
             }
             let v = be32(&l.map, at)?;
-            out.push(v & !LAST_EDGE);
+            each(v & !LAST_EDGE);
             if v & LAST_EDGE != 0 {
                 return Some(());
             }
@@ -234,14 +233,14 @@ mod tests {
     /// Every commit's parents in the graph equal those in the commit objects.
     fn check(dir: &Path, graph: &Graph) -> usize {
         let repo = git2::Repository::open(dir).unwrap();
-        let mut parents = Vec::new();
         let mut n = 0;
         let mut octopus = false;
         for line in git(dir, &["rev-list", "--all"]).lines() {
             let oid = Oid::from_str(line).unwrap();
             let pos = graph.position(oid).unwrap();
             assert_eq!(graph.oid(pos), Some(oid));
-            graph.parents(pos, &mut parents).unwrap();
+            let mut parents = Vec::new();
+            graph.parents(pos, |p| parents.push(p)).unwrap();
             let got: Vec<Oid> = parents.iter().map(|&p| graph.oid(p).unwrap()).collect();
             let want: Vec<Oid> = repo.find_commit(oid).unwrap().parent_ids().collect();
             assert_eq!(got, want, "{oid}");

@@ -251,43 +251,8 @@ fn without_graph(history: &History, tip: Oid, decoder: &Decoder) -> Result<Walk>
 /// while the others read the mainline commits, then every merged commit read in parallel.
 fn with_graph(history: &History, graph: &Graph, tip: Oid, decoder: &Decoder) -> Result<Walk> {
     let mut reader = history.reader()?;
-    let mut positions = Vec::new();
-    // the parents of a commit, from the graph or else from the commit itself; each with its
-    // place in the graph when the graph gave it (no search for it then)
-    let mut parents_of = |reader: &mut Reader, (oid, pos): Node| -> Result<Option<Vec<Node>>> {
-        if let Some(pos) = pos.or_else(|| graph.position(oid)) {
-            graph
-                .parents(pos, &mut positions)
-                .context("the commit-graph is inconsistent")?;
-            let parents: Option<Vec<Node>> = (positions.iter())
-                .map(|&p| Some((graph.oid(p)?, Some(p))))
-                .collect();
-            return Ok(Some(parents.context("the commit-graph is inconsistent")?));
-        }
-        match reader.read(oid) {
-            Ok(c) => Ok(Some(c.parents.into_iter().map(|p| (p, None)).collect())),
-            Err(e) if git::is_missing(&e) => Ok(None),
-            Err(e) => Err(e).context("reading a commit"),
-        }
-    };
-
-    // the mainline
-    let mut chain: Vec<(Oid, Vec<Node>)> = Vec::new();
-    let mut cut = false;
-    let mut next = Some((tip, None));
-    while let Some(node) = next {
-        match parents_of(&mut reader, node)? {
-            Some(parents) => {
-                next = parents.first().copied();
-                chain.push((node.0, parents));
-            }
-            None if chain.is_empty() => anyhow::bail!("the mainline tip {} is missing", node.0),
-            None => {
-                cut = true;
-                break;
-            }
-        }
-    }
+    let topology = Topology::mainline(graph, &mut reader, tip)?;
+    let chain = topology.oids()?;
 
     // Every commit is decoded straight into one vector: the mainline first (while one thread
     // finds what each merge brought in and where those commits are in the packs), then the
@@ -300,16 +265,12 @@ fn with_graph(history: &History, graph: &Graph, tip: Oid, decoder: &Decoder) -> 
     let mut read = (commits, Vec::<Option<PrRef>>::with_capacity(chain.len()));
     let (members, ()) = rayon::join(
         || -> Result<_> {
-            let members = merge_members(&chain, |node| parents_of(&mut reader, node))?;
-            // oldest merge first
-            let flat: Vec<(usize, Oid)> = (members.iter().enumerate().rev())
-                .flat_map(|(pos, (oids, _))| oids.iter().map(move |&oid| (pos, oid)))
-                .collect();
+            let (flat, missing) = topology.members(&mut reader)?;
             let items = located(history, flat.iter().map(|(_, oid)| *oid).collect());
-            Ok((members, flat, items))
+            Ok((flat, missing, items))
         },
         || {
-            let items = located(history, chain.iter().map(|(oid, _)| *oid).collect());
+            let items = located(history, chain.clone());
             let decoded = read_each(history, &items, |reader, &(oid, at)| {
                 let raw = reader
                     .read_at(oid, at)
@@ -322,7 +283,7 @@ fn with_graph(history: &History, graph: &Graph, tip: Oid, decoder: &Decoder) -> 
             }));
         },
     );
-    let (members, flat, items) = members?;
+    let (flat, missing, items) = members?;
     let (mut commits, prs) = read;
     commits.par_extend(read_each(history, &items, |reader, &(oid, at)| {
         match reader.read_at(oid, at) {
@@ -333,18 +294,22 @@ fn with_graph(history: &History, graph: &Graph, tip: Oid, decoder: &Decoder) -> 
         }
     }));
     // each merge's commits are together in `flat`; only a merge has members
-    let mut merged: Vec<Option<Merged>> = (members.into_iter())
-        .zip(&chain)
-        .map(|((_, missing), (_, parents))| {
-            (parents.len() > 1).then_some(Merged {
+    let mut merged: Vec<Option<Merged>> = (0..chain.len())
+        .map(|at| {
+            topology.is_merge(at).then_some(Merged {
                 range: 0..0,
-                missing,
+                missing: Vec::new(),
             })
         })
         .collect();
+    for (at, oid) in missing {
+        if let Some(m) = merged[at].as_mut() {
+            m.missing.push(oid);
+        }
+    }
     let mut kept = chain.len();
-    for ((pos, oid), commit) in flat.into_iter().zip(&commits[chain.len()..]) {
-        if let Some(m) = merged[pos].as_mut() {
+    for ((at, oid), commit) in flat.into_iter().zip(&commits[chain.len()..]) {
+        if let Some(m) = merged[at].as_mut() {
             if m.range.is_empty() {
                 m.range = kept..kept;
             }
@@ -365,13 +330,157 @@ fn with_graph(history: &History, graph: &Graph, tip: Oid, decoder: &Decoder) -> 
         // in place: the same allocation; the first error in the order read
         commits: super::values_in_place(commits)?,
         landed,
-        cut,
+        cut: topology.cut,
         with_graph: true,
     })
 }
 
-/// A commit and, when known, its position in the commit-graph.
-type Node = (Oid, Option<u32>);
+/// A commit on the walk: its position in the commit-graph, or its name when the graph does
+/// not have it (a commit newer than the graph).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Node {
+    Graph(u32),
+    Object(Oid),
+}
+
+/// The shape of the history from the commit-graph: the mainline and the other parents of
+/// its merges, as positions — a commit's name is looked up only when it is needed, so
+/// stepping from a commit to its first parent reads nothing but the parents' positions.
+struct Topology<'g> {
+    graph: &'g Graph,
+    /// The mainline, newest first.
+    chain: Vec<Node>,
+    /// The second and later parents of mainline commits: (place on the mainline, parent),
+    /// in mainline order, each commit's parents in their order.
+    others: Vec<(usize, Node)>,
+    /// Whether the mainline ended at a missing parent.
+    cut: bool,
+}
+
+impl<'g> Topology<'g> {
+    fn mainline(graph: &'g Graph, reader: &mut Reader, tip: Oid) -> Result<Topology<'g>> {
+        let mut t = Topology {
+            graph,
+            chain: Vec::new(),
+            others: Vec::new(),
+            cut: false,
+        };
+        let mut parents: Vec<Node> = Vec::new();
+        let mut next = Some(t.node(tip));
+        while let Some(node) = next {
+            if !t.parents(node, reader, &mut parents)? {
+                match node {
+                    Node::Object(oid) if t.chain.is_empty() => {
+                        anyhow::bail!("the mainline tip {oid} is missing")
+                    }
+                    _ => {
+                        t.cut = true;
+                        break;
+                    }
+                }
+            }
+            let at = t.chain.len();
+            t.chain.push(node);
+            next = parents.first().copied();
+            (t.others).extend(parents.iter().skip(1).map(|&parent| (at, parent)));
+        }
+        Ok(t)
+    }
+
+    fn node(&self, oid: Oid) -> Node {
+        self.graph
+            .position(oid)
+            .map_or(Node::Object(oid), Node::Graph)
+    }
+
+    /// The parents of `node` into `out`; `false` when it is missing (only a commit outside
+    /// the graph can be).
+    fn parents(&self, node: Node, reader: &mut Reader, out: &mut Vec<Node>) -> Result<bool> {
+        out.clear();
+        match node {
+            Node::Graph(pos) => {
+                (self.graph)
+                    .parents(pos, |p| out.push(Node::Graph(p)))
+                    .context("the commit-graph is inconsistent")?;
+                Ok(true)
+            }
+            Node::Object(oid) => match reader.read(oid) {
+                Ok(c) => {
+                    out.extend(c.parents.into_iter().map(|p| self.node(p)));
+                    Ok(true)
+                }
+                Err(e) if git::is_missing(&e) => Ok(false),
+                Err(e) => Err(e).context("reading a commit"),
+            },
+        }
+    }
+
+    fn oid(&self, node: Node) -> Result<Oid> {
+        match node {
+            Node::Graph(pos) => (self.graph.oid(pos)).context("the commit-graph is inconsistent"),
+            Node::Object(oid) => Ok(oid),
+        }
+    }
+
+    /// The mainline's names, newest first.
+    fn oids(&self) -> Result<Vec<Oid>> {
+        self.chain.iter().map(|&n| self.oid(n)).collect()
+    }
+
+    /// Whether the mainline commit at `at` is a merge.
+    fn is_merge(&self, at: usize) -> bool {
+        let i = self.others.partition_point(|&(a, _)| a < at);
+        self.others.get(i).is_some_and(|&(a, _)| a == at)
+    }
+
+    /// What each merge brought in — exactly `M^1..M^2` (and `M^3…`) —, oldest merge first,
+    /// each merge's commits together: (place of the merge on the mainline, commit); then the
+    /// commits found missing, with the merge that reached them.
+    #[allow(clippy::type_complexity)]
+    fn members(&self, reader: &mut Reader) -> Result<(Vec<(usize, Oid)>, Vec<(usize, Oid)>)> {
+        // a bit per graph position; a set for the few commits newer than the graph
+        let mut seen_pos = vec![0u64; (self.graph.commits() as usize).div_ceil(64)];
+        let mut seen_oid: HashSet<Oid> = HashSet::default();
+        let mut first_visit = |node: Node| match node {
+            Node::Graph(pos) => {
+                let (word, bit) = (pos as usize / 64, 1u64 << (pos % 64));
+                match seen_pos.get_mut(word) {
+                    Some(w) => std::mem::replace(w, *w | bit) & bit == 0,
+                    // beyond the graph's count: `parents` reports the file inconsistent
+                    None => true,
+                }
+            }
+            Node::Object(oid) => seen_oid.insert(oid),
+        };
+        for &node in &self.chain {
+            first_visit(node);
+        }
+        let mut flat = Vec::new();
+        let mut missing = Vec::new();
+        let mut stack: Vec<Node> = Vec::new();
+        let mut parents: Vec<Node> = Vec::new();
+        // merges oldest first, each one's other parents in order
+        let mut rest = &self.others[..];
+        while let Some(&(at, _)) = rest.last() {
+            let start = rest.partition_point(|&(a, _)| a < at);
+            stack.extend(rest[start..].iter().rev().map(|&(_, n)| n));
+            rest = &rest[..start];
+            while let Some(node) = stack.pop() {
+                if !first_visit(node) {
+                    continue;
+                }
+                match self.parents(node, reader, &mut parents)? {
+                    true => {
+                        stack.extend(parents.iter().rev());
+                        flat.push((at, self.oid(node)?));
+                    }
+                    false => missing.push((at, self.oid(node)?)),
+                }
+            }
+        }
+        Ok((flat, missing))
+    }
+}
 
 /// `oids` with where each is in the packs, for [`Reader::read_at`].
 fn located(history: &History, oids: Vec<Oid>) -> Vec<(Oid, Option<Location>)> {
@@ -391,37 +500,6 @@ fn read_each<'a, I: Sync, T: Send + 'a>(
         move || history.reader(),
         move |reader, item| read(reader.as_mut().map_err(open_error)?, item),
     )
-}
-
-/// What each merge of `chain` (newest first) brought in, oldest merge first — exactly
-/// `M^1..M^2` — as (commits, missing objects) per mainline position; `parents_of` gives a
-/// commit's parents, `None` when it is missing.
-fn merge_members(
-    chain: &[(Oid, Vec<Node>)],
-    mut parents_of: impl FnMut(Node) -> Result<Option<Vec<Node>>>,
-) -> Result<Vec<(Vec<Oid>, Vec<Oid>)>> {
-    let mut seen: HashSet<Oid> = chain.iter().map(|(oid, _)| *oid).collect();
-    let mut members: Vec<(Vec<Oid>, Vec<Oid>)> = vec![(Vec::new(), Vec::new()); chain.len()];
-    let mut stack: Vec<Node> = Vec::new();
-    for (pos, (_, parents)) in chain.iter().enumerate().rev() {
-        let Some(others) = parents.get(1..).filter(|o| !o.is_empty()) else {
-            continue;
-        };
-        stack.extend(others.iter().rev());
-        while let Some(node) = stack.pop() {
-            if !seen.insert(node.0) {
-                continue;
-            }
-            match parents_of(node)? {
-                Some(parents) => {
-                    stack.extend(parents.iter().rev());
-                    members[pos].0.push(node.0);
-                }
-                None => members[pos].1.push(node.0),
-            }
-        }
-    }
-    Ok(members)
 }
 
 #[cfg(test)]
