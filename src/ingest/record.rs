@@ -11,8 +11,25 @@ use crate::pricing::Tokens;
 /// A string shared between records (sessions, paths, models repeat on every call), behind a
 /// thin pointer: 8 bytes, and an optional one too (an `Arc<str>` is 16), which matters with
 /// 18 of them in every record and millions of records.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Text(Arc<Box<str>>);
+
+/// By the text; a shared string (the repository of every commit, the source of every record)
+/// is equal to itself without reading it, which keeps sorts by such keys cheap.
+impl Ord for Text {
+    fn cmp(&self, other: &Text) -> std::cmp::Ordering {
+        match Arc::ptr_eq(&self.0, &other.0) {
+            true => std::cmp::Ordering::Equal,
+            false => (**self.0).cmp(&**other.0),
+        }
+    }
+}
+
+impl PartialOrd for Text {
+    fn partial_cmp(&self, other: &Text) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 
 impl Text {
     /// The empty string, shared (per thread): a placeholder costs no allocation.

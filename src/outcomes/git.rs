@@ -532,12 +532,12 @@ pub fn is_missing(e: &git2::Error) -> bool {
 /// formatting machinery, a measurable cost when every commit of a history is named).
 pub fn hex(oid: Oid) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(40);
+    let mut s = Vec::with_capacity(40);
     for b in oid.as_bytes() {
-        s.push(DIGITS[usize::from(b >> 4)] as char);
-        s.push(DIGITS[usize::from(b & 15)] as char);
+        s.extend([DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]]);
     }
-    s
+    // hex digits are ASCII
+    String::from_utf8(s).unwrap_or_default()
 }
 
 /// First 7 hex digits.

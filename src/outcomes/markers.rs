@@ -7,6 +7,7 @@
 
 use std::sync::LazyLock;
 
+use foldhash::HashMap;
 use regex::Regex;
 
 /// How a marker was found.
@@ -102,11 +103,24 @@ pub fn agent_of_email(email: &str, name: &str) -> Option<&'static str> {
         true => email.to_ascii_lowercase().into(),
         false => email.into(),
     };
+    // the exact addresses in one lookup (no address matches two patterns, so the table's
+    // order is kept)
+    static EXACT: LazyLock<HashMap<&str, &str>> = LazyLock::new(|| {
+        (EMAILS.iter())
+            .filter(|(_, how, _)| matches!(how, Match::Exact))
+            .map(|&(pat, _, agent)| (pat, agent))
+            .collect()
+    });
+    if let Some(&agent) = EXACT.get(e.as_ref()) {
+        return Some(agent);
+    }
     // every `Contains` pattern is a bot account's: one search rules them all out
-    let bot = memchr::memmem::find(e.as_bytes(), b"[bot]@").is_some();
+    static BOT: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new("[bot]@"));
+    let bot = BOT.find(e.as_bytes()).is_some();
     for &(pat, how, agent) in EMAILS {
         let hit = match how {
-            Match::Exact => e == pat,
+            Match::Exact => false,
             Match::Contains => bot && e.contains(pat),
             Match::EndsWith => e.ends_with(pat),
         };
@@ -199,45 +213,51 @@ pub fn in_commit(message: &str, author: (&str, &str), committer: (&str, &str)) -
 /// Code]` (brackets optional) or `Generated with [opencode]`.
 fn in_body(message: &str, out: &mut Vec<Marker>) {
     for line in message.lines() {
-        if let Some(rest) = after_prefix(line, "co-authored-by:") {
-            if let Some((name, email)) = name_and_email(rest)
-                && let Some(agent) = agent_of_email(email, name)
-            {
-                let model = match agent {
-                    "claude" => claude_model(name),
-                    "aider" => PAREN_MODEL.captures(name).map(|m| bare_model(&m[1])),
-                    _ => None,
-                };
-                out.push(Marker::new(agent, Evidence::Trailer, model));
+        // every trailer starts with `a` or `c`: other lines need no further look
+        let start = line.trim_start_matches([' ', '\t']);
+        match start.as_bytes().first().map(u8::to_ascii_lowercase) {
+            Some(b'c') => {
+                if let Some(rest) = strip_prefix_ci(start, "co-authored-by:") {
+                    if let Some((name, email)) = name_and_email(rest)
+                        && let Some(agent) = agent_of_email(email, name)
+                    {
+                        let model = match agent {
+                            "claude" => claude_model(name),
+                            "aider" => PAREN_MODEL.captures(name).map(|m| bare_model(&m[1])),
+                            _ => None,
+                        };
+                        out.push(Marker::new(agent, Evidence::Trailer, model));
+                    }
+                } else if strip_prefix_ci(start, "claude-session:").is_some() {
+                    out.push(Marker::new("claude", Evidence::Body, None));
+                }
             }
-        } else if after_prefix(line, "claude-session:").is_some() {
-            out.push(Marker::new("claude", Evidence::Body, None));
-        } else if after_prefix(line, "amp-thread-id:").is_some() {
-            out.push(Marker::new("amp", Evidence::Body, None));
-        } else if let Some(rest) = after_prefix(line, "assisted-by:") {
-            let value = rest.trim_matches([' ', '\t', '\r']);
-            if value.chars().next().is_some_and(|c| !c.is_whitespace()) {
-                out.push(assisted_by(value));
+            Some(b'a') => {
+                if strip_prefix_ci(start, "amp-thread-id:").is_some() {
+                    out.push(Marker::new("amp", Evidence::Body, None));
+                } else if let Some(rest) = strip_prefix_ci(start, "assisted-by:") {
+                    let value = rest.trim_matches([' ', '\t', '\r']);
+                    if value.chars().next().is_some_and(|c| !c.is_whitespace()) {
+                        out.push(assisted_by(value));
+                    }
+                }
             }
-        }
-        for (at, _) in line.match_indices(['g', 'G']) {
-            let Some(after) = strip_prefix_ci(&line[at..], "generated with ") else {
-                continue;
-            };
-            let bracketed = after.strip_prefix('[');
-            if strip_prefix_ci(bracketed.unwrap_or(after), "claude code").is_some() {
-                out.push(Marker::new("claude", Evidence::Body, None));
-            } else if bracketed.is_some_and(|b| strip_prefix_ci(b, "opencode]").is_some()) {
-                out.push(Marker::new("opencode", Evidence::Body, None));
-            }
+            _ => {}
         }
     }
-}
-
-/// What follows `prefix` (ASCII case-insensitive) at the start of `line`, after leading
-/// spaces and tabs.
-fn after_prefix<'a>(line: &'a str, prefix: &str) -> Option<&'a str> {
-    strip_prefix_ci(line.trim_start_matches([' ', '\t']), prefix)
+    // `Generated with …` anywhere in a line (the phrase never spans one): each `g` of the
+    // message is a candidate, found a vector at a time
+    for at in memchr::memchr2_iter(b'g', b'G', message.as_bytes()) {
+        let Some(after) = strip_prefix_ci(&message[at..], "generated with ") else {
+            continue;
+        };
+        let bracketed = after.strip_prefix('[');
+        if strip_prefix_ci(bracketed.unwrap_or(after), "claude code").is_some() {
+            out.push(Marker::new("claude", Evidence::Body, None));
+        } else if bracketed.is_some_and(|b| strip_prefix_ci(b, "opencode]").is_some()) {
+            out.push(Marker::new("opencode", Evidence::Body, None));
+        }
+    }
 }
 
 /// `s` without `prefix`, compared ASCII case-insensitively.
@@ -344,6 +364,27 @@ mod tests {
             Some("claude")
         );
         assert_eq!(agent_of_email("claude@users.noreply.github.com", ""), None);
+    }
+
+    /// Exact addresses are looked up before the table's other patterns are tried, which
+    /// keeps the table's order only while no exact address also matches another pattern.
+    #[test]
+    fn exact_addresses_match_no_other_pattern() {
+        for &(exact, how, agent) in EMAILS {
+            if !matches!(how, Match::Exact) {
+                continue;
+            }
+            assert_eq!(agent_of_email(exact, ""), Some(agent));
+            assert_eq!(agent_of_email(&exact.to_uppercase(), ""), Some(agent));
+            for &(pat, how, _) in EMAILS {
+                let also = match how {
+                    Match::Exact => false,
+                    Match::Contains => exact.contains(pat),
+                    Match::EndsWith => exact.ends_with(pat),
+                };
+                assert!(!also, "{exact} also matches {pat}");
+            }
+        }
     }
 
     /// The line scanner finds what the former regexes found, on every combination of case,

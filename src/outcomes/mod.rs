@@ -659,11 +659,15 @@ fn commit_of(repo: &Text, raw: git::RawCommit<'_>, mainline: bool, kind: CommitK
     );
     let (subject, _) = split_message(&raw.message);
     // most messages name no reverted commit: a substring search spares building captures
-    let reverts_named = memchr::memmem::find(raw.message.as_bytes(), b"This reverts commit ")
+    static REVERTS: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new("This reverts commit "));
+    let reverts_named = (REVERTS.find(raw.message.as_bytes()))
         .and_then(|_| REVERTS_SHA.captures(&raw.message))
         .map(|k| k[1].to_ascii_lowercase());
     // a candidate; `link_reverts` finds what it reverts
-    let is_revert = REVERT_SUBJECT.is_match(subject) || reverts_named.is_some();
+    let is_revert = ((subject.starts_with("Revert \"") || subject.starts_with("Reapply \""))
+        && REVERT_SUBJECT.is_match(subject))
+        || reverts_named.is_some();
     Commit {
         repo: repo.clone(),
         sha: git::hex(raw.oid),
