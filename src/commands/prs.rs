@@ -300,22 +300,28 @@ fn commit_table(ctx: &Ctx, o: &Outcomes) -> Result<Table> {
             let strs = |s: BTreeSet<&str>| Value::List(s.into_iter().map(str::to_string).collect());
             vec![
                 Value::Str(c.repo.to_string()),
-                Value::Str(c.sha.clone()),
+                Value::Str(c.sha.to_string()),
                 Value::Str(c.kind.as_str().into()),
                 c.pr.map_or(Value::Null, Value::int),
                 Value::Bool(c.mainline),
-                Value::Str(c.author.clone()),
-                Value::Str(c.author_email.clone()),
+                Value::Str(c.author.to_string()),
+                Value::Str(c.author_email.to_string()),
                 Value::Ts(c.authored_at),
                 Value::Ts(c.committed_at),
-                Value::Str(c.subject.clone()),
+                Value::Str(c.subject.to_string()),
                 strs(agents),
                 strs(models),
                 strs(evidence),
                 Value::List(c.markers.iter().map(|m| m.label()).collect()),
-                c.stats.map_or(Value::Null, |s| Value::int(s.additions)),
-                c.stats.map_or(Value::Null, |s| Value::int(s.deletions)),
-                c.stats.map_or(Value::Null, |s| Value::int(s.files)),
+                c.stats
+                    .as_ref()
+                    .map_or(Value::Null, |s| Value::int(s.additions)),
+                c.stats
+                    .as_ref()
+                    .map_or(Value::Null, |s| Value::int(s.deletions)),
+                c.stats
+                    .as_ref()
+                    .map_or(Value::Null, |s| Value::int(s.files)),
                 Value::Bool(c.is_revert),
                 Value::opt_str(c.reverts_sha.as_deref()),
             ]

@@ -111,21 +111,24 @@ pub fn commits_frame(o: &Outcomes) -> PolarsResult<DataFrame> {
     let c = &o.commits;
     let cols = vec![
         strs("repo", c.iter().map(|x| Some(&*x.repo))),
-        strs("sha", c.iter().map(|x| Some(x.sha.as_str()))),
+        strs("sha", c.iter().map(|x| Some(&*x.sha))),
         strs("kind", c.iter().map(|x| Some(x.kind.as_str()))),
         ints("pr", c.iter().map(|x| x.pr)),
         bools("mainline", c.iter().map(|x| x.mainline)),
-        strs("author", c.iter().map(|x| Some(x.author.as_str()))),
-        strs(
-            "author_email",
-            c.iter().map(|x| Some(x.author_email.as_str())),
-        ),
+        strs("author", c.iter().map(|x| Some(&*x.author))),
+        strs("author_email", c.iter().map(|x| Some(&*x.author_email))),
         times("authored_at", c.iter().map(|x| Some(x.authored_at))),
         times("committed_at", c.iter().map(|x| Some(x.committed_at))),
-        strs("subject", c.iter().map(|x| Some(x.subject.as_str()))),
+        strs("subject", c.iter().map(|x| Some(&*x.subject))),
         bools("ai", c.iter().map(|x| !x.markers.is_empty())),
-        ints("additions", c.iter().map(|x| x.stats.map(|s| s.additions))),
-        ints("deletions", c.iter().map(|x| x.stats.map(|s| s.deletions))),
+        ints(
+            "additions",
+            c.iter().map(|x| x.stats.as_ref().map(|s| s.additions)),
+        ),
+        ints(
+            "deletions",
+            c.iter().map(|x| x.stats.as_ref().map(|s| s.deletions)),
+        ),
         bools("is_revert", c.iter().map(|x| x.is_revert)),
     ];
     DataFrame::new(c.len(), cols)

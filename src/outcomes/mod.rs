@@ -113,24 +113,25 @@ pub struct Stats {
 #[derive(Debug, Clone)]
 pub struct Commit {
     pub repo: Text,
-    pub sha: String,
-    pub parent_count: usize,
-    pub author: String,
-    pub author_email: String,
+    pub sha: Box<str>,
+    pub parent_count: u32,
+    pub author: Box<str>,
+    pub author_email: Box<str>,
     pub authored_at: i64,
-    pub committer_email: String,
+    pub committer_email: Box<str>,
     pub committed_at: i64,
-    pub subject: String,
+    pub subject: Box<str>,
     pub mainline: bool,
     pub kind: CommitKind,
     pub pr: Option<u64>,
     pub markers: Vec<Marker>,
-    pub stats: Option<Stats>,
+    /// Boxed: only `--stats` fills it, and every commit record carries the field.
+    pub stats: Option<Box<Stats>>,
     pub is_revert: bool,
     /// The commit this one reverts (full sha when known).
-    pub reverts_sha: Option<String>,
+    pub reverts_sha: Option<Box<str>>,
     /// The (possibly abbreviated) sha its message names in `This reverts commit <sha>`.
-    reverts_named: Option<String>,
+    reverts_named: Option<Box<str>>,
 }
 
 /// A PR/MR of the `prs` table.
@@ -454,7 +455,7 @@ fn read_repo(
     let by_sha: HashMap<&str, usize> = match notes.is_empty() {
         true => HashMap::new(),
         false => (commits.iter().enumerate())
-            .map(|(i, c)| (c.sha.as_str(), i))
+            .map(|(i, c)| (&*c.sha, i))
             .collect(),
     };
     let annotated: Vec<(usize, &String)> = notes
@@ -586,7 +587,7 @@ fn git_pr(
 ) -> Pr {
     let c = &commits[at];
     let mut shas: Vec<(i64, &str)> = (members.clone())
-        .map(|m| (commits[m].authored_at, commits[m].sha.as_str()))
+        .map(|m| (commits[m].authored_at, &*commits[m].sha))
         .collect();
     if c.kind == CommitKind::Squash {
         shas.push((c.authored_at, &c.sha));
@@ -597,9 +598,9 @@ fn git_pr(
     let author = match c.kind {
         CommitKind::Merge => (members.clone())
             .min_by_key(|&m| (commits[m].authored_at, &commits[m].sha))
-            .map(|m| commits[m].author.clone())
-            .or_else(|| Some(c.author.clone())),
-        _ => Some(c.author.clone()),
+            .map(|m| commits[m].author.to_string())
+            .or_else(|| Some(c.author.to_string())),
+        _ => Some(c.author.to_string()),
     };
     let mut markers: Vec<Marker> = c.markers.clone();
     for m in members {
@@ -629,7 +630,7 @@ fn git_pr(
         merged_at: Some(c.committed_at),
         closed_at: Some(c.committed_at),
         first_commit_at,
-        merge_sha: Some(c.sha.clone()),
+        merge_sha: Some(c.sha.to_string()),
         commit_shas,
         branch_shas: Vec::new(),
         additions: None,
@@ -663,22 +664,22 @@ fn commit_of(repo: &Text, raw: git::RawCommit<'_>, mainline: bool, kind: CommitK
         LazyLock::new(|| memchr::memmem::Finder::new("This reverts commit "));
     let reverts_named = (REVERTS.find(raw.message.as_bytes()))
         .and_then(|_| REVERTS_SHA.captures(&raw.message))
-        .map(|k| k[1].to_ascii_lowercase());
+        .map(|k| k[1].to_ascii_lowercase().into());
     // a candidate; `link_reverts` finds what it reverts
     let is_revert = ((subject.starts_with("Revert \"") || subject.starts_with("Reapply \""))
         && REVERT_SUBJECT.is_match(subject))
         || reverts_named.is_some();
     Commit {
         repo: repo.clone(),
-        sha: git::hex(raw.oid),
-        parent_count: raw.parents.len(),
-        author: raw.author_name.into_owned(),
-        author_email: raw.author_email.into_owned(),
+        sha: git::hex(raw.oid).into(),
+        parent_count: u32::try_from(raw.parents.len()).unwrap_or(u32::MAX),
+        author: raw.author_name.into(),
+        author_email: raw.author_email.into(),
         authored_at: raw.authored_at,
-        committer_email: raw.committer_email.into_owned(),
+        committer_email: raw.committer_email.into(),
         committed_at: raw.committed_at,
         // the message itself is not kept: what is needed from it is read here
-        subject: subject.to_string(),
+        subject: subject.into(),
         mainline,
         kind,
         pr: None,
@@ -713,7 +714,7 @@ fn join_export(
         .iter()
         .enumerate()
         .filter(|(_, c)| c.mainline)
-        .map(|(i, c)| (c.sha.clone(), i))
+        .map(|(i, c)| (c.sha.to_string(), i))
         .collect();
     let mut exported: BTreeSet<u64> = BTreeSet::new();
     let mut merged_range: Option<(i64, i64)> = None;
@@ -782,7 +783,7 @@ fn join_export(
                     let Some(want) = wanted.get(j - i) else {
                         break;
                     };
-                    if c.subject != *want || c.pr.is_some() {
+                    if *c.subject != **want || c.pr.is_some() {
                         break;
                     }
                     members.push(j);
@@ -794,12 +795,12 @@ fn join_export(
                 }
                 let mut shas: Vec<(i64, String)> = members
                     .iter()
-                    .map(|&j| (commits[j].authored_at, commits[j].sha.clone()))
+                    .map(|&j| (commits[j].authored_at, commits[j].sha.to_string()))
                     .collect();
                 shas.sort();
                 p.first_commit_at = shas.first().map(|(t, _)| *t);
                 p.commit_shas = shas.into_iter().map(|(_, s)| s).collect();
-                p.merge_sha = Some(commits[i].sha.clone());
+                p.merge_sha = Some(commits[i].sha.to_string());
                 p.merged_at = Some(commits[i].committed_at);
                 p
             }
@@ -918,10 +919,10 @@ fn link_reverts(commits: &mut [Commit], prs: &mut PrMap) {
     // Reverts were flagged while decoding. Each names its victim by sha (`This reverts commit
     // <sha>`, possibly abbreviated) or only by subject (`Revert "<subject>"`); rather than
     // indexing every commit, look up only what the reverts name.
-    let queries: Vec<(usize, Option<String>, Option<&str>)> = (commits.iter().enumerate())
+    let queries: Vec<(usize, Option<&str>, Option<&str>)> = (commits.iter().enumerate())
         .filter(|(_, c)| c.is_revert)
         .map(|(i, c)| {
-            let sha = c.reverts_named.clone();
+            let sha = c.reverts_named.as_deref();
             let subject = (REVERT_SUBJECT.captures(&c.subject))
                 .and_then(|k| k.get(1))
                 .map(|m| m.as_str());
@@ -932,7 +933,7 @@ fn link_reverts(commits: &mut [Commit], prs: &mut PrMap) {
     let mut by_subject: HashMap<&str, Vec<usize>> = HashMap::new();
     for (_, sha, subject) in &queries {
         if let Some(sha) = sha {
-            by_sha.insert(sha.as_str(), Vec::new());
+            by_sha.insert(sha, Vec::new());
         }
         if let Some(subject) = subject {
             by_subject.insert(subject, Vec::new());
@@ -947,7 +948,7 @@ fn link_reverts(commits: &mut [Commit], prs: &mut PrMap) {
                 }
             }
             if c.mainline
-                && let Some(hits) = by_subject.get_mut(c.subject.as_str())
+                && let Some(hits) = by_subject.get_mut(&*c.subject)
             {
                 hits.push(j);
             }
@@ -981,7 +982,7 @@ fn link_reverts(commits: &mut [Commit], prs: &mut PrMap) {
         let revert_pr = commits[r].pr;
         let revert_ref = match revert_pr {
             Some(n) => format!("#{n}"),
-            None => commits[r].sha.clone(),
+            None => commits[r].sha.to_string(),
         };
         let revert_at = match revert_pr.and_then(|n| prs.get(n)) {
             Some(p) => p.merged_at,
@@ -992,7 +993,7 @@ fn link_reverts(commits: &mut [Commit], prs: &mut PrMap) {
             p.is_revert = true;
             p.reverts = match (victim_pr, victim) {
                 (Some(n), _) => Some(format!("#{n}")),
-                (None, Some(v)) => Some(commits[v].sha.clone()),
+                (None, Some(v)) => Some(commits[v].sha.to_string()),
                 (None, None) => p.reverts.take(),
             };
         }

@@ -63,7 +63,7 @@ pub(crate) fn fill(
             Some(Ok(s)) if commits[i].parent_count >= 2 => {
                 merge_stats.insert(i, s);
             }
-            Some(Ok(s)) => commits[i].stats = Some(s),
+            Some(Ok(s)) => commits[i].stats = Some(Box::new(s)),
             Some(Err(e)) if git::is_missing(&e) => missing.push(commits[i].sha.clone()),
             Some(Err(e)) => return Err(e.into()),
             None => anyhow::bail!("cannot reopen {} for line stats", git_dir.display()),
@@ -80,7 +80,7 @@ pub(crate) fn fill(
     let by_sha: BTreeMap<&str, usize> = commits
         .iter()
         .enumerate()
-        .map(|(i, c)| (c.sha.as_str(), i))
+        .map(|(i, c)| (&*c.sha, i))
         .collect();
     for pr in prs.values_mut() {
         if pr.additions.is_some() {
@@ -96,7 +96,11 @@ pub(crate) fn fill(
                 let parts: Option<Vec<Stats>> = pr
                     .commit_shas
                     .iter()
-                    .map(|s| by_sha.get(s.as_str()).and_then(|&i| commits[i].stats))
+                    .map(|s| {
+                        by_sha
+                            .get(s.as_str())
+                            .and_then(|&i| commits[i].stats.as_deref().copied())
+                    })
                     .collect();
                 parts.map(|p| {
                     p.iter().fold(Stats::default(), |a, s| Stats {
