@@ -335,6 +335,9 @@ fn with_graph(history: &History, graph: &Graph, tip: Oid, decoder: &Decoder) -> 
     })
 }
 
+/// A commit a merge reached: (the merge's place on the mainline, the commit).
+type Member = (usize, Oid);
+
 /// A commit on the walk: its position in the commit-graph, or its name when the graph does
 /// not have it (a commit newer than the graph).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -367,7 +370,17 @@ impl<'g> Topology<'g> {
         };
         let mut parents: Vec<Node> = Vec::new();
         let mut next = Some(t.node(tip));
+        // a position can be on the chain once: more steps than the graph has commits means
+        // a damaged file whose parents loop
+        let mut steps = 0u32;
         while let Some(node) = next {
+            if let Node::Graph(_) = node {
+                steps += 1;
+                anyhow::ensure!(
+                    steps <= graph.commits(),
+                    "the commit-graph is inconsistent: its first parents loop"
+                );
+            }
             if !t.parents(node, reader, &mut parents)? {
                 match node {
                     Node::Object(oid) if t.chain.is_empty() => {
@@ -436,8 +449,7 @@ impl<'g> Topology<'g> {
     /// What each merge brought in — exactly `M^1..M^2` (and `M^3…`) —, oldest merge first,
     /// each merge's commits together: (place of the merge on the mainline, commit); then the
     /// commits found missing, with the merge that reached them.
-    #[allow(clippy::type_complexity)]
-    fn members(&self, reader: &mut Reader) -> Result<(Vec<(usize, Oid)>, Vec<(usize, Oid)>)> {
+    fn members(&self, reader: &mut Reader) -> Result<(Vec<Member>, Vec<Member>)> {
         // a bit per graph position; a set for the few commits newer than the graph
         let mut seen_pos = vec![0u64; (self.graph.commits() as usize).div_ceil(64)];
         let mut seen_oid: HashSet<Oid> = HashSet::default();
@@ -536,6 +548,46 @@ mod tests {
         assert_eq!(values, ["a", "b"]);
         assert_eq!(values.as_ptr() as usize, at);
         assert_eq!(values.capacity(), 10);
+    }
+
+    /// A damaged commit-graph whose first parents loop (here: the tip is its own parent)
+    /// ends the walk with an error instead of walking forever.
+    #[test]
+    fn a_commit_graph_whose_parents_loop_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let git = |args: &[&str]| crate::outcomes::test_git(d, args);
+        git(&["init", "-q", "-b", "main"]);
+        for i in 0..3 {
+            git(&["commit", "-q", "--allow-empty", "-m", &format!("c{i}")]);
+        }
+        git(&["commit-graph", "write", "--reachable"]);
+        let path = d.join(".git/objects/info/commit-graph");
+        let mut bytes = std::fs::read(&path).unwrap();
+        let repo = git::Repo::open(d).unwrap();
+        let tip = repo.mainline(None).unwrap().tip;
+        let pos = Graph::open(&d.join(".git")).unwrap().position(tip).unwrap();
+        // the CDAT chunk: 36 bytes per commit, the first parent after the tree's 20
+        let chunks = bytes[6] as usize;
+        let cdat = (0..chunks)
+            .map(|i| 8 + i * 12)
+            .find(|&at| &bytes[at..at + 4] == b"CDAT")
+            .map(|at| u64::from_be_bytes(bytes[at + 4..at + 12].try_into().unwrap()) as usize)
+            .unwrap();
+        let at = cdat + pos as usize * 36 + 20;
+        bytes[at..at + 4].copy_from_slice(&pos.to_be_bytes());
+        std::fs::write(&path, bytes).unwrap();
+
+        let patterns = Patterns::new(&[]).unwrap();
+        let id = Text::from("repo");
+        let decoder = Decoder {
+            id: &id,
+            patterns: &patterns,
+        };
+        let history = repo.history();
+        assert!(history.graph().is_some());
+        let e = walk(&history, tip, &decoder).err().expect("an error");
+        assert!(e.to_string().contains("loop"), "{e}");
     }
 
     /// A branch commit whose message is `subject`.
