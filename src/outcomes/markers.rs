@@ -103,8 +103,8 @@ pub fn agent_of_email(email: &str, name: &str) -> Option<&'static str> {
         true => email.to_ascii_lowercase().into(),
         false => email.into(),
     };
-    // the exact addresses in one lookup (no address matches two patterns, so the table's
-    // order is kept)
+    // the exact addresses in one lookup; looking them up first keeps the table's order
+    // because no exact address matches another pattern (a test checks)
     static EXACT: LazyLock<HashMap<&str, &str>> = LazyLock::new(|| {
         (EMAILS.iter())
             .filter(|(_, how, _)| matches!(how, Match::Exact))
