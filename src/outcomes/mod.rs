@@ -255,6 +255,13 @@ fn re(p: &str) -> Regex {
 }
 
 static REVERT_SUBJECT: LazyLock<Regex> = LazyLock::new(|| re(r#"^(?:Revert|Reapply) "(.*)""#));
+
+/// Whether a subject or title is git's revert form, [`REVERT_SUBJECT`]; its literal start is
+/// checked first, since nearly every commit is not a revert.
+fn is_revert_subject(text: &str) -> bool {
+    (text.starts_with("Revert \"") || text.starts_with("Reapply \""))
+        && REVERT_SUBJECT.is_match(text)
+}
 static REVERTS_SHA: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?m)^This reverts commit ([0-9a-fA-F]{7,40})"));
 
@@ -666,9 +673,7 @@ fn commit_of(repo: &Text, raw: git::RawCommit<'_>, mainline: bool, kind: CommitK
         .and_then(|_| REVERTS_SHA.captures(&raw.message))
         .map(|k| k[1].to_ascii_lowercase().into());
     // a candidate; `link_reverts` finds what it reverts
-    let is_revert = ((subject.starts_with("Revert \"") || subject.starts_with("Reapply \""))
-        && REVERT_SUBJECT.is_match(subject))
-        || reverts_named.is_some();
+    let is_revert = is_revert_subject(subject) || reverts_named.is_some();
     Commit {
         repo: repo.clone(),
         sha: git::hex(raw.oid).into(),
@@ -1006,10 +1011,7 @@ fn link_reverts(commits: &mut [Commit], prs: &mut PrMap) {
         }
     }
     for p in prs.values_mut() {
-        if p.title
-            .as_deref()
-            .is_some_and(|t| REVERT_SUBJECT.is_match(t))
-        {
+        if p.title.as_deref().is_some_and(is_revert_subject) {
             p.is_revert = true;
         }
     }
