@@ -368,17 +368,16 @@ impl Ctx {
         let o = crate::outcomes::load(&opts)?;
         self.diag.timing("outcomes", clock.elapsed());
         for r in &o.repos {
+            let shape = match r.commit_graph {
+                true => "shape from git's commit-graph".to_string(),
+                false => format!(
+                    "shape from {} commits read ahead from the packs",
+                    r.read_ahead
+                ),
+            };
             self.diag.detail(&format!(
-                "{}: walked {} ({} mainline commits, {} commits read{})",
-                r.id,
-                r.mainline,
-                r.mainline_commits,
-                r.commits,
-                if r.commit_graph {
-                    ", shape from git's commit-graph"
-                } else {
-                    ""
-                }
+                "{}: walked {} ({} mainline commits, {} commits read; {shape})",
+                r.id, r.mainline, r.mainline_commits, r.commits,
             ));
         }
         for w in &o.warnings {

@@ -3,7 +3,6 @@
 //! what a shallow clone is missing. Works on work trees, bare clones and detached HEADs.
 
 use std::borrow::Cow;
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -11,7 +10,7 @@ use foldhash::HashSet;
 use git2::{ErrorCode, Oid, Repository};
 
 use super::graph::Graph;
-use super::pack::{Location, PackReader, Packs};
+use super::pack::{Entry, Location, PackReader, Packs};
 
 /// A commit as read from git, its text borrowed from the object's bytes (decoded lossily,
 /// copied only where they are not UTF-8: git does not promise UTF-8). What a [`Commit`]
@@ -21,7 +20,8 @@ use super::pack::{Location, PackReader, Packs};
 #[derive(Debug, Clone)]
 pub struct RawCommit<'a> {
     pub oid: Oid,
-    pub parents: Vec<Oid>,
+    /// How many parents it has (who they are comes from the walk's shape).
+    pub parents: usize,
     pub author_name: Cow<'a, str>,
     pub author_email: Cow<'a, str>,
     /// Microseconds since the epoch.
@@ -252,10 +252,28 @@ impl History {
         self.packs.locate_all(oids)
     }
 
-    /// How many objects the packs hold, of every type: an upper bound of the commits there
-    /// are, unless most are loose.
-    pub fn packed_objects(&self) -> usize {
-        self.packs.objects()
+    /// The commits at the front of the packs, in parts ([`Packs::front_chunks`]).
+    pub fn front_chunks(&self, size: usize, each: impl FnMut(Vec<Entry>)) {
+        self.packs.front_chunks(size, each)
+    }
+
+    /// The name and place of an object [`History::front_chunks`] listed, and the size its header
+    /// gives.
+    pub fn entry(&self, e: Entry) -> Option<(Oid, Location, usize)> {
+        self.packs.entry(e)
+    }
+
+    /// A pack reader alone, without the fallback to libgit2 of [`Reader`].
+    pub fn pack_reader(&self) -> PackReader<'_> {
+        self.packs.reader()
+    }
+
+    /// The parents of the commit object `data` into `out` (appended): none for a commit on
+    /// the shallow boundary, as in git.
+    pub fn parents_into(&self, oid: Oid, data: &[u8], out: &mut Vec<Oid>) {
+        if !self.shallow.contains(&oid) {
+            out.extend(parent_lines(data));
+        }
     }
 
     /// A reader for one thread. Cheap: libgit2 is only opened when a commit is not in a pack.
@@ -279,7 +297,7 @@ impl History {
             )
         })?;
         if self.shallow.contains(&oid) {
-            c.parents.clear();
+            c.parents = 0;
         }
         Ok(c)
     }
@@ -330,6 +348,16 @@ impl Reader<'_> {
         Ok(())
     }
 
+    /// The history this reader reads.
+    pub fn history(&self) -> &History {
+        self.history
+    }
+
+    /// The bytes of a commit object into `out` (replacing what was there), unparsed.
+    pub fn bytes(&mut self, oid: Oid, out: &mut Vec<u8>) -> Result<(), git2::Error> {
+        self.raw(oid, None, out)
+    }
+
     /// Reads a commit. A commit on the shallow boundary has no parents, as in git.
     pub fn read(&mut self, oid: Oid) -> Result<RawCommit<'_>, git2::Error> {
         self.read_at(oid, None)
@@ -348,90 +376,34 @@ impl Reader<'_> {
         read?;
         self.history.parse(oid, &self.buf)
     }
-
-    /// Reads the first-parent chain from `tip`, newest first, handing each commit object to
-    /// `sink` unparsed ([`History::parse`] does that, on another thread if need be: this walk
-    /// is sequential, each commit naming the next). The walk ends at a root commit or where a
-    /// shallow or damaged clone's history ends; the result says whether a parent was missing.
-    pub fn mainline(&mut self, tip: Oid, mut sink: impl FnMut(Oid, &[u8])) -> Result<bool> {
-        let mut next = Some(tip);
-        let mut first = true;
-        let mut data = Vec::new();
-        while let Some(oid) = next {
-            match self.raw(oid, None, &mut data) {
-                Ok(()) => {
-                    next = match self.history.shallow.contains(&oid) {
-                        true => None,
-                        false => first_parent(&data),
-                    };
-                    sink(oid, &data);
-                }
-                Err(e) if is_missing(&e) && !first => return Ok(true),
-                Err(e) => return Err(e).context("reading a mainline commit"),
-            }
-            first = false;
-        }
-        Ok(false)
-    }
 }
 
-/// The first `parent` header of a commit object.
-fn first_parent(data: &[u8]) -> Option<Oid> {
-    parent_lines(data).next()
-}
-
-impl Reader<'_> {
-    /// The commits reachable from `starts` by paths that avoid `stop` (the mainline), with
-    /// the objects found missing on the way (a shallow or damaged clone). Each commit's
-    /// object bytes are kept, unparsed, for [`History::parse`]: only its parents are read
-    /// here, so that decoding can happen later on any thread.
-    pub fn reach(&mut self, starts: &[Oid], stop: &HashSet<Oid>) -> Result<Reached> {
-        let mut out = Reached::default();
-        let mut visited: HashSet<Oid> = HashSet::default();
-        let mut stack: Vec<Oid> = starts.iter().rev().copied().collect();
-        let mut data = std::mem::take(&mut self.buf);
-        let mut parents = Vec::new();
-        while let Some(oid) = stack.pop() {
-            if stop.contains(&oid) || !visited.insert(oid) {
-                continue;
-            }
-            match self.raw(oid, None, &mut data) {
-                Ok(()) => {
-                    if !self.history.shallow.contains(&oid) {
-                        parents.extend(parent_lines(&data));
-                        stack.extend(parents.drain(..).rev());
-                    }
-                    let start = out.bytes.len();
-                    out.bytes.extend_from_slice(&data);
-                    out.commits.push((oid, start..out.bytes.len()));
-                }
-                Err(e) if is_missing(&e) => out.missing.push(oid),
-                Err(e) => {
-                    self.buf = data;
-                    return Err(e).context("reading a merged commit");
-                }
-            }
-        }
-        self.buf = data;
-        Ok(out)
-    }
-}
-
-/// See [`Reader::reach`]: each commit's object bytes are a range of `bytes`.
-#[derive(Debug, Default)]
-pub struct Reached {
-    pub commits: Vec<(Oid, Range<usize>)>,
-    pub bytes: Vec<u8>,
-    pub missing: Vec<Oid>,
-}
-
-/// The `parent` headers of a commit object (a malformed one is skipped here; [`parse_commit`]
-/// rejects the commit).
+/// The `parent` headers of a commit object, read as git reads them: the lines right after
+/// the `tree` line (a malformed one is skipped here; [`parse_commit`] rejects the commit).
+/// The rest of the object is not looked at.
 fn parent_lines(data: &[u8]) -> impl Iterator<Item = Oid> + '_ {
     (data.split(|&b| b == b'\n'))
-        .take_while(|line| !line.is_empty())
-        .filter_map(|line| line.strip_prefix(b"parent "))
+        .skip(1)
+        .map_while(|line| line.strip_prefix(b"parent "))
         .filter_map(oid_of_hex)
+}
+
+/// Where the lines [`parent_lines`] reads end: the length of the first line and the `parent`
+/// lines after it, with their newlines.
+pub fn parent_lines_end(data: &[u8]) -> usize {
+    let mut at = 0;
+    let mut first = true;
+    while let Some(rest) = data.get(at..) {
+        if !first && !rest.starts_with(b"parent ") {
+            break;
+        }
+        match memchr::memchr(b'\n', rest) {
+            Some(i) => at += i + 1,
+            None => break,
+        }
+        first = false;
+    }
+    at
 }
 
 /// Parses a commit object: header lines (`tree`, `parent`, `author`, `committer`, then others
@@ -439,7 +411,7 @@ fn parent_lines(data: &[u8]) -> impl Iterator<Item = Oid> + '_ {
 /// The message keeps git's bytes, decoded lossily (git does not promise UTF-8), without the
 /// blank lines libgit2 also strips from its start.
 pub fn parse_commit(oid: Oid, data: &[u8]) -> Option<RawCommit<'_>> {
-    let mut parents = Vec::new();
+    let mut parents = 0;
     let mut author = None;
     let mut committer = None;
     let mut rest = data;
@@ -451,7 +423,10 @@ pub fn parse_commit(oid: Oid, data: &[u8]) -> Option<RawCommit<'_>> {
             break;
         }
         if let Some(hex) = line.strip_prefix(b"parent ") {
-            parents.push(oid_of_hex(hex)?);
+            if hex.len() != 40 || !hex.iter().all(u8::is_ascii_hexdigit) {
+                return None;
+            }
+            parents += 1;
         } else if let Some(sig) = line.strip_prefix(b"author ") {
             author = Some(parse_signature(sig)?);
         } else if let Some(sig) = line.strip_prefix(b"committer ") {
@@ -507,20 +482,34 @@ fn lossy(bytes: &[u8]) -> Cow<'_, str> {
 /// `None` for anything else. (`Oid::from_str` goes through libgit2, accepts abbreviations
 /// and took ≈ 620 instructions a call.)
 fn oid_of_hex(hex: &[u8]) -> Option<Oid> {
-    let nibble = |c: u8| match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
+    // each byte's value as a hex digit, 0xff for what is not one
+    const DIGIT: [u8; 256] = {
+        let mut t = [0xffu8; 256];
+        let mut i = 0;
+        while i < 10 {
+            t[b'0' as usize + i] = i as u8;
+            i += 1;
+        }
+        let mut i = 0;
+        while i < 6 {
+            t[b'a' as usize + i] = 10 + i as u8;
+            t[b'A' as usize + i] = 10 + i as u8;
+            i += 1;
+        }
+        t
     };
-    if hex.len() != 40 {
-        return None;
-    }
+    let hex: &[u8; 40] = hex.try_into().ok()?;
     let mut raw = [0u8; 20];
+    let mut bad = 0;
     for (byte, pair) in raw.iter_mut().zip(hex.chunks_exact(2)) {
-        *byte = (nibble(pair[0])? << 4) | nibble(pair[1])?;
+        let (hi, lo) = (DIGIT[usize::from(pair[0])], DIGIT[usize::from(pair[1])]);
+        bad |= hi | lo;
+        *byte = (hi << 4) | (lo & 15);
     }
-    Oid::from_bytes(&raw).ok()
+    match bad {
+        0..=15 => Oid::from_bytes(&raw).ok(),
+        _ => None,
+    }
 }
 
 /// Whether a git error means an object is not in the repository (shallow or damaged clone).

@@ -14,6 +14,7 @@ pub mod graph;
 pub mod markers;
 pub mod pack;
 pub mod patterns;
+pub mod scan;
 pub mod stats;
 pub mod walk;
 
@@ -211,6 +212,8 @@ pub struct RepoInfo {
     pub shallow: bool,
     /// Whether git's commit-graph gave the history's shape.
     pub commit_graph: bool,
+    /// Otherwise how many commits were read ahead from the packs for it.
+    pub read_ahead: u64,
     pub mainline_commits: u64,
     pub commits: u64,
     pub notes: u64,
@@ -411,6 +414,7 @@ fn read_repo(
         landed,
         cut,
         with_graph,
+        read_ahead,
     } = walk::walk(&history, mainline.tip, &decoder)?;
     let oldest = (landed.len().checked_sub(1))
         .map(|i| short(Some(&commits[i].sha)))
@@ -563,6 +567,7 @@ fn read_repo(
         tip: mainline.tip.to_string(),
         shallow,
         commit_graph: with_graph,
+        read_ahead,
         mainline_commits: commits.iter().filter(|c| c.mainline).count() as u64,
         commits: commits.len() as u64,
         notes: note_count,
@@ -677,7 +682,7 @@ fn commit_of(repo: &Text, raw: git::RawCommit<'_>, mainline: bool, kind: CommitK
     Commit {
         repo: repo.clone(),
         sha: git::hex(raw.oid).into(),
-        parent_count: u32::try_from(raw.parents.len()).unwrap_or(u32::MAX),
+        parent_count: u32::try_from(raw.parents).unwrap_or(u32::MAX),
         author: raw.author_name.into(),
         author_email: raw.author_email.into(),
         authored_at: raw.authored_at,

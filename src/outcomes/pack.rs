@@ -4,7 +4,9 @@
 //! zlib stream per object; this reader maps the files, looks objects up through the index's
 //! fan-out table, keeps one zlib stream per thread and resolves delta chains
 //! (`OFS_DELTA` and `REF_DELTA`) itself. Anything it does not find in a version-2 index —
-//! loose objects, old index versions — is left to libgit2 by the caller.
+//! loose objects, old index versions — is left to libgit2 by the caller. It also lists the
+//! commits at the front of each pack ([`Packs::front`]), in pack order (from the `.rev`
+//! reverse index when there is one), for a walk that reads them ahead.
 //!
 //! Format: git's `Documentation/gitformat-pack.txt`.
 
@@ -14,6 +16,7 @@ use std::path::{Path, PathBuf};
 use flate2::{Decompress, FlushDecompress, Status};
 use git2::Oid;
 use memmap2::Mmap;
+use rayon::prelude::*;
 use thiserror::Error;
 
 /// Why an object could not be read from the packs.
@@ -31,8 +34,12 @@ pub enum PackError {
 }
 
 const COMMIT: u8 = 1;
+const TREE: u8 = 2;
+const BLOB: u8 = 3;
 const OFS_DELTA: u8 = 6;
 const REF_DELTA: u8 = 7;
+/// How many trees and blobs in a row end the front of a pack ([`Pack::front`]).
+const FRONT_END: usize = 256;
 /// Deeper chains than git ever writes (its default limit is 50, `--depth` allows 4095).
 const MAX_CHAIN: usize = 10_000;
 
@@ -63,11 +70,13 @@ impl std::ops::Deref for Bytes {
     }
 }
 
-/// One pack: its index and data (mapped, or in memory for fuzzing).
+/// One pack: its index and data (mapped, or in memory for fuzzing), and its reverse index
+/// (`.rev`: the index positions in pack order) when git wrote one.
 struct Pack {
     path: PathBuf,
     idx: Bytes,
     data: Bytes,
+    rev: Option<Bytes>,
     count: usize,
 }
 
@@ -76,7 +85,9 @@ impl Pack {
     fn open(idx_path: &Path) -> Option<Pack> {
         let pack_path = idx_path.with_extension("pack");
         let data = Bytes::map(&pack_path)?;
-        Pack::new(pack_path, Bytes::map(idx_path)?, data)
+        let mut pack = Pack::new(pack_path, Bytes::map(idx_path)?, data)?;
+        pack.rev = Bytes::map(&idx_path.with_extension("rev"));
+        Some(pack)
     }
 
     fn new(path: PathBuf, idx: Bytes, data: Bytes) -> Option<Pack> {
@@ -95,8 +106,86 @@ impl Pack {
             path,
             idx,
             data,
+            rev: None,
             count,
         })
+    }
+
+    /// The index positions in pack order: the `.rev` file when it is one git wrote for this
+    /// many SHA-1 objects, else the offsets sorted.
+    fn pack_order(&self) -> Order<'_> {
+        if let Some(rev) = &self.rev
+            && rev.len() == 12 + self.count * 4 + 40
+            && rev[..12] == [b'R', b'I', b'D', b'X', 0, 0, 0, 1, 0, 0, 0, 1]
+        {
+            return Order::Rev(&rev[12..12 + self.count * 4]);
+        }
+        let count = u32::try_from(self.count).unwrap_or(u32::MAX);
+        if u32::try_from(self.data.len()).is_ok() {
+            // offsets below 4 GiB: one word per object, the offset above the position
+            let mut keys: Vec<u64> = (0..count)
+                .filter_map(|i| Some((self.offset(i as usize)? << 32) | u64::from(i)))
+                .collect();
+            keys.par_sort_unstable();
+            return Order::Keys(keys);
+        }
+        let mut order: Vec<u32> = (0..count).collect();
+        order.par_sort_unstable_by_key(|&i| self.offset(i as usize));
+        Order::Sorted(order)
+    }
+
+    /// Gives `each` the index positions of the commits at the front of the pack, in pack
+    /// order: git
+    /// writes a pack's commits (and tags) before its trees and blobs, so the front ends where
+    /// [`FRONT_END`] trees and blobs have followed one another. A delta counts when the
+    /// object at the end of its chain of offset deltas is a commit; other deltas are not
+    /// looked into (their commits are read by name when needed).
+    fn front(&self, mut each: impl FnMut(u32)) {
+        let order = self.pack_order();
+        let mut run = 0;
+        for k in 0..order.len() {
+            let Some(i) = order.get(k) else { continue };
+            let kind = self
+                .offset(i as usize)
+                .and_then(|offset| self.base_kind(offset));
+            match kind {
+                Some(COMMIT) => {
+                    run = 0;
+                    each(i);
+                }
+                Some(TREE | BLOB) => {
+                    run += 1;
+                    if run == FRONT_END {
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The type of the object at `offset`, or of the base at the end of its chain of offset
+    /// deltas; `None` for a reference delta or a malformed entry. Only headers are read.
+    fn base_kind(&self, mut offset: u64) -> Option<u8> {
+        for _ in 0..=MAX_CHAIN {
+            let entry = self.data.get(usize::try_from(offset).ok()?..)?;
+            match (entry.first()? >> 4) & 7 {
+                OFS_DELTA => offset = ofs_base(entry, offset).ok()?.0,
+                REF_DELTA => return None,
+                kind => return Some(kind),
+            }
+        }
+        None
+    }
+
+    /// The name and place of the object at index position `i`, and the size its header
+    /// gives (a delta's own size for a delta).
+    fn entry(&self, pack: usize, i: usize) -> Option<(Oid, Location, usize)> {
+        let name = self.names()?.get(i * 20..i * 20 + 20)?;
+        let offset = self.offset(i)?;
+        let (_, size, _) = entry_header(self.data.get(usize::try_from(offset).ok()?..)?).ok()?;
+        let size = usize::try_from(size).ok()?;
+        Some((Oid::from_bytes(name).ok()?, Location { pack, offset }, size))
     }
 
     /// The offset of an object in the pack, if the index lists it.
@@ -223,6 +312,39 @@ impl Packs {
         }
     }
 
+    /// The commits at the front of every pack ([`Pack::front`]): each pack's in pack order,
+    /// the biggest pack's first. What a walk without a commit-graph reads ahead.
+    #[cfg(test)]
+    pub fn front(&self) -> Vec<Entry> {
+        let mut all = Vec::new();
+        self.front_chunks(usize::MAX, |part| all.extend(part));
+        all
+    }
+
+    /// [`Packs::front`] in parts of `size` entries, each given to `each` as soon as it is
+    /// known (the last part of each pack may be smaller), so that reading can begin while
+    /// the rest of the front is found.
+    pub fn front_chunks(&self, size: usize, mut each: impl FnMut(Vec<Entry>)) {
+        for (pack, p) in self.packs.iter().enumerate() {
+            let mut part = Vec::new();
+            p.front(|index| {
+                part.push(Entry { pack, index });
+                if part.len() == size {
+                    each(std::mem::take(&mut part));
+                }
+            });
+            if !part.is_empty() {
+                each(part);
+            }
+        }
+    }
+
+    /// The name and place of an object [`Packs::front`] listed, and the size its header
+    /// gives (a delta's own size for a delta).
+    pub fn entry(&self, e: Entry) -> Option<(Oid, Location, usize)> {
+        self.packs.get(e.pack)?.entry(e.pack, e.index as usize)
+    }
+
     /// How many objects the packs hold (of every type, counted once per pack).
     pub fn objects(&self) -> usize {
         self.packs.iter().map(|p| p.count).sum()
@@ -270,6 +392,39 @@ impl Packs {
             }
         }
         out
+    }
+}
+
+/// An object by its pack and its position in that pack's index, from [`Packs::front`].
+#[derive(Debug, Clone, Copy)]
+pub struct Entry {
+    pack: usize,
+    index: u32,
+}
+
+/// A pack's index positions in pack order: the `.rev` file's table (big-endian words), or
+/// the positions sorted by offset (as `offset << 32 | position` keys in a pack under 4 GiB).
+enum Order<'a> {
+    Rev(&'a [u8]),
+    Keys(Vec<u64>),
+    Sorted(Vec<u32>),
+}
+
+impl Order<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Order::Rev(b) => b.len() / 4,
+            Order::Keys(v) => v.len(),
+            Order::Sorted(v) => v.len(),
+        }
+    }
+
+    fn get(&self, k: usize) -> Option<u32> {
+        match self {
+            Order::Rev(b) => be32(b, k * 4),
+            Order::Keys(v) => v.get(k).map(|&key| key as u32),
+            Order::Sorted(v) => v.get(k).copied(),
+        }
     }
 }
 
@@ -351,11 +506,23 @@ impl PackReader<'_> {
             .packs
             .locate(oid.as_bytes())
             .ok_or(PackError::NotFound)?;
+        out.clear();
         self.commit_in(pack, offset, oid, out)
     }
 
     /// [`PackReader::commit`] of an object already located.
     pub fn commit_at(
+        &mut self,
+        at: Location,
+        oid: Oid,
+        out: &mut Vec<u8>,
+    ) -> Result<(), PackError> {
+        out.clear();
+        self.commit_append(at, oid, out)
+    }
+
+    /// [`PackReader::commit_at`], appending to `out` (left as it was on an error).
+    pub fn commit_append(
         &mut self,
         at: Location,
         oid: Oid,
@@ -372,14 +539,20 @@ impl PackReader<'_> {
         oid: Oid,
         out: &mut Vec<u8>,
     ) -> Result<(), PackError> {
-        let kind = self.object(pack, offset, out, 0)?;
-        if kind != COMMIT {
-            return Err(pack.corrupt(offset, format!("{oid} is not a commit")));
+        let start = out.len();
+        let read = match self.object(pack, offset, out, 0) {
+            Ok(COMMIT) => Ok(()),
+            Ok(_) => Err(pack.corrupt(offset, format!("{oid} is not a commit"))),
+            Err(e) => Err(e),
+        };
+        if read.is_err() {
+            out.truncate(start);
         }
-        Ok(())
+        read
     }
 
-    /// Reads the object at `offset` into `out`, resolving deltas; returns its base type.
+    /// Reads the object at `offset` onto the end of `out`, resolving deltas; returns its base
+    /// type.
     fn object(
         &mut self,
         pack: &Pack,
@@ -392,43 +565,22 @@ impl PackReader<'_> {
         }
         let data = &pack.data[..];
         let bad = |what: &str| pack.corrupt(offset, what);
-        let mut at = usize::try_from(offset).map_err(|_| bad("offset out of range"))?;
-        let mut c = *data.get(at).ok_or_else(|| bad("offset past the end"))?;
-        at += 1;
-        let kind = (c >> 4) & 7;
-        let mut size = u64::from(c & 15);
-        let mut shift = 4;
-        while c & 0x80 != 0 {
-            c = *data.get(at).ok_or_else(|| bad("truncated header"))?;
-            at += 1;
-            if shift > 57 {
-                return Err(bad("object size overflows"));
-            }
-            size |= u64::from(c & 0x7f) << shift;
-            shift += 7;
-        }
+        let start = usize::try_from(offset).map_err(|_| bad("offset out of range"))?;
+        let entry = data
+            .get(start..)
+            .ok_or_else(|| bad("offset past the end"))?;
+        let (kind, size, len) = entry_header(entry).map_err(bad)?;
         let size = usize::try_from(size).map_err(|_| bad("object too large"))?;
+        // where the entry's data starts, from the start of the pack
+        let mut at = start + len;
         match kind {
             1..=4 => {
                 self.inflate(pack, offset, at, size, out)?;
                 Ok(kind)
             }
             OFS_DELTA => {
-                let mut c = *data.get(at).ok_or_else(|| bad("truncated delta offset"))?;
-                at += 1;
-                let mut back = u64::from(c & 0x7f);
-                while c & 0x80 != 0 {
-                    c = *data.get(at).ok_or_else(|| bad("truncated delta offset"))?;
-                    at += 1;
-                    if back >= 1 << 56 {
-                        return Err(bad("delta offset overflows"));
-                    }
-                    back = ((back + 1) << 7) | u64::from(c & 0x7f);
-                }
-                let base_offset = offset
-                    .checked_sub(back)
-                    .filter(|_| back > 0)
-                    .ok_or_else(|| bad("delta base before the pack"))?;
+                let (base_offset, len) = ofs_base(entry, offset).map_err(bad)?;
+                at += len;
                 self.delta_from(pack, offset, at, size, out, depth, |me, buf| {
                     me.object(pack, base_offset, buf, depth + 1)
                 })
@@ -468,7 +620,9 @@ impl PackReader<'_> {
             _ => Vec::new(),
         };
         let result = (|| {
+            delta.clear();
             self.inflate(pack, offset, at, size, &mut delta)?;
+            base.clear();
             let kind = read_base(self, &mut base)?;
             apply_delta(&base, &delta, out).map_err(|what| pack.corrupt(offset, what))?;
             Ok(kind)
@@ -480,7 +634,8 @@ impl PackReader<'_> {
         result
     }
 
-    /// Inflates the zlib stream at `at`, which must hold exactly `size` bytes.
+    /// Inflates the zlib stream at `at`, which must hold exactly `size` bytes, onto the end
+    /// of `out`.
     fn inflate(
         &mut self,
         pack: &Pack,
@@ -489,7 +644,8 @@ impl PackReader<'_> {
         size: usize,
         out: &mut Vec<u8>,
     ) -> Result<(), PackError> {
-        out.clear();
+        // what is inflated is appended
+        let start = out.len();
         self.zlib.reset(true);
         let input = pack.data.get(at..).unwrap_or_default();
         // the header's size is only believed as far as the input could inflate to it (zlib's
@@ -507,7 +663,7 @@ impl PackReader<'_> {
                 .map_err(|e| pack.corrupt(offset, format!("zlib: {e}")))?;
             match status {
                 Status::StreamEnd => break,
-                _ if out.len() > size => {
+                _ if out.len() - start > size => {
                     return Err(pack.corrupt(offset, "object larger than its header says"));
                 }
                 // room for more output
@@ -518,14 +674,56 @@ impl PackReader<'_> {
                 _ => {}
             }
         }
-        if out.len() != size {
+        if out.len() - start != size {
             return Err(pack.corrupt(offset, "object size differs from its header"));
         }
         Ok(())
     }
 }
 
-/// Applies a git delta (`gitformat-pack.txt`, "Deltified representation") to `base`.
+/// The header of the pack entry at the start of `entry`: its type, its size and the
+/// header's length.
+fn entry_header(entry: &[u8]) -> Result<(u8, u64, usize), &'static str> {
+    let mut c = *entry.first().ok_or("offset past the end")?;
+    let mut at = 1;
+    let kind = (c >> 4) & 7;
+    let mut size = u64::from(c & 15);
+    let mut shift = 4;
+    while c & 0x80 != 0 {
+        c = *entry.get(at).ok_or("truncated header")?;
+        at += 1;
+        if shift > 57 {
+            return Err("object size overflows");
+        }
+        size |= u64::from(c & 0x7f) << shift;
+        shift += 7;
+    }
+    Ok((kind, size, at))
+}
+
+/// Where the base of the offset delta at `offset` (whose entry starts `entry`) is, and how
+/// many bytes its header and the base's distance take.
+fn ofs_base(entry: &[u8], offset: u64) -> Result<(u64, usize), &'static str> {
+    let (_, _, mut at) = entry_header(entry)?;
+    let start = at;
+    let mut c = *entry.get(at).ok_or("truncated delta offset")?;
+    at += 1;
+    let mut back = u64::from(c & 0x7f);
+    while c & 0x80 != 0 {
+        c = *entry.get(at).ok_or("truncated delta offset")?;
+        at += 1;
+        if back >= 1 << 56 {
+            return Err("delta offset overflows");
+        }
+        back = ((back + 1) << 7) | u64::from(c & 0x7f);
+    }
+    let base =
+        (offset.checked_sub(back).filter(|_| back > 0)).ok_or("delta base before the pack")?;
+    Ok((base, at - start))
+}
+
+/// Applies a git delta (`gitformat-pack.txt`, "Deltified representation") to `base`,
+/// appending the result to `out`.
 fn apply_delta(base: &[u8], delta: &[u8], out: &mut Vec<u8>) -> Result<(), &'static str> {
     let mut at = 0;
     let varint = |at: &mut usize| -> Result<usize, &'static str> {
@@ -549,7 +747,8 @@ fn apply_delta(base: &[u8], delta: &[u8], out: &mut Vec<u8>) -> Result<(), &'sta
     if base_size != base.len() {
         return Err("delta base has the wrong size");
     }
-    out.clear();
+    // the result is appended
+    let start = out.len();
     // a corrupt header must not reserve more than the copies could produce
     out.reserve(result_size.min(base.len().saturating_add(delta.len()) * 2));
     while at < delta.len() {
@@ -583,14 +782,14 @@ fn apply_delta(base: &[u8], delta: &[u8], out: &mut Vec<u8>) -> Result<(), &'sta
             return Err("reserved delta opcode");
         }
     }
-    if out.len() != result_size {
+    if out.len() - start != result_size {
         return Err("delta result has the wrong size");
     }
     Ok(())
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::outcomes::test_git as git;
 
@@ -746,6 +945,159 @@ mod tests {
         let mut again = Vec::new();
         packs.reader().commit(parent, &mut again).unwrap();
         assert_eq!(buf, again);
+    }
+
+    /// A history of 300 commits, each adding a file (so the pack has trees and blobs) with a
+    /// long, repetitive message (so repacking stores many commits as deltas), plus a merge;
+    /// repacked with deltas and a reverse index.
+    pub(crate) fn repacked_repo() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        git(d, &["init", "-q"]);
+        let body: String = (0..40)
+            .map(|i| format!("Line {i} of a long and repetitive commit message body.\n"))
+            .collect();
+        for i in 0..300 {
+            if i == 150 {
+                git(d, &["checkout", "-q", "-b", "side", "HEAD~20"]);
+            }
+            if i == 160 {
+                git(d, &["checkout", "-q", "main"]);
+                git(
+                    d,
+                    &[
+                        "merge",
+                        "-q",
+                        "--no-ff",
+                        "-m",
+                        "Merge pull request #7 from x/side",
+                        "side",
+                    ],
+                );
+            }
+            std::fs::write(d.join(format!("f{i}.txt")), format!("file {i}\n")).unwrap();
+            git(d, &["add", "."]);
+            git(d, &["commit", "-q", "-m", &format!("change {i}\n\n{body}")]);
+        }
+        git(
+            d,
+            &[
+                "-c",
+                "pack.writeReverseIndex=true",
+                "repack",
+                "-adf",
+                "-q",
+                "--window=250",
+                "--depth=50",
+            ],
+        );
+        dir
+    }
+
+    /// The pack's one index.
+    fn idx_of(d: &Path) -> PathBuf {
+        std::fs::read_dir(d.join(".git/objects/pack"))
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .find(|p| p.extension().is_some_and(|x| x == "idx"))
+            .unwrap()
+    }
+
+    #[test]
+    fn the_front_lists_every_commit_in_pack_order_with_or_without_a_reverse_index() {
+        let dir = repacked_repo();
+        let d = dir.path();
+        let mut all: Vec<String> = git(d, &["rev-list", "--all"])
+            .lines()
+            .map(String::from)
+            .collect();
+        all.sort();
+        assert_eq!(all.len(), 301);
+        let idx = idx_of(d);
+        let rev = idx.with_extension("rev");
+        assert!(rev.exists(), "git wrote a reverse index");
+
+        let front = |packs: &Packs| -> Vec<(Oid, Location)> {
+            packs
+                .front()
+                .into_iter()
+                .map(|e| packs.entry(e).map(|(oid, at, _)| (oid, at)).unwrap())
+                .collect()
+        };
+        let with_rev = front(&Packs::open(&d.join(".git/objects")));
+        assert!(matches!(
+            Pack::open(&idx).unwrap().pack_order(),
+            Order::Rev(_)
+        ));
+        std::fs::remove_file(&rev).unwrap();
+        assert!(matches!(
+            Pack::open(&idx).unwrap().pack_order(),
+            Order::Keys(_)
+        ));
+        let sorted = front(&Packs::open(&d.join(".git/objects")));
+        assert_eq!(with_rev, sorted);
+
+        // every commit, each once, in pack order (ascending offsets)
+        let mut names: Vec<String> = with_rev.iter().map(|(oid, _)| oid.to_string()).collect();
+        names.sort();
+        assert_eq!(names, all);
+        assert!(with_rev.windows(2).all(|w| w[0].1.offset < w[1].1.offset));
+        // commits stored as deltas are among them, and read as libgit2 reads them
+        let pack = Pack::open(&idx).unwrap();
+        let deltas = (with_rev.iter())
+            .filter(|(_, at)| (pack.data[at.offset as usize] >> 4) & 7 == OFS_DELTA)
+            .count();
+        assert!(deltas > 50, "only {deltas} deltified commits");
+        let repo = git2::Repository::open(d).unwrap();
+        let odb = repo.odb().unwrap();
+        let packs = Packs::open(&d.join(".git/objects"));
+        let mut reader = packs.reader();
+        let mut buf = Vec::new();
+        for &(oid, at) in &with_rev {
+            reader.commit_at(at, oid, &mut buf).unwrap();
+            assert_eq!(buf, odb.read(oid).unwrap().data(), "{oid}");
+        }
+    }
+
+    /// The front ends at a run of trees and blobs: a pack whose commits come after that many
+    /// has an empty front (those commits are read by name), and one without trees and blobs
+    /// is all front.
+    #[test]
+    fn the_front_ends_where_trees_and_blobs_follow_one_another() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        git(d, &["init", "-q"]);
+        for i in 0..FRONT_END + 10 {
+            std::fs::write(d.join(format!("f{i}.txt")), format!("file {i}\n")).unwrap();
+        }
+        git(d, &["add", "."]);
+        git(d, &["commit", "-q", "-m", "many files"]);
+        git(d, &["commit", "-q", "--allow-empty", "-m", "second"]);
+        // fast-import keeps the stream's order: every blob first, then the commits
+        let export = git(d, &["fast-export", "--all"]);
+        let other = tempfile::tempdir().unwrap();
+        git(other.path(), &["init", "-q"]);
+        let mut child = std::process::Command::new("git")
+            .current_dir(other.path())
+            .args(["fast-import", "--quiet"])
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(export.as_bytes())
+            .unwrap();
+        assert!(child.wait().unwrap().success());
+        let packs = Packs::open(&other.path().join(".git/objects"));
+        assert_eq!(packs.objects(), FRONT_END + 10 + 1 + 2);
+        assert!(packs.front().is_empty());
+        // the same objects repacked by git: commits first
+        git(other.path(), &["repack", "-adq"]);
+        let packs = Packs::open(&other.path().join(".git/objects"));
+        assert_eq!(packs.front().len(), 2);
     }
 
     #[test]

@@ -3,19 +3,19 @@
 //! octopus), what its other parents reach and its first parent does not. Every commit is
 //! read once and decoded ([`Decoder`]: classified, markers found) on all threads.
 //!
-//! Two strategies with the same result. With git's commit-graph ([`super::graph`]) the shape
-//! of the history is known without reading a commit, so all of them are then read in
-//! parallel. Without it the mainline must be read one commit at a time (each names the
-//! next): one thread reads while another decodes, then the merged commits are read in
-//! parallel, each merge collecting what its other parents reach without passing through the
-//! mainline; oldest merge first, each commit then goes to the first merge that reached it.
-//! That is the same set as `M^1..M^2`: whatever the first parent reaches off the mainline,
-//! an older merge reached first.
+//! The shape of the history — each commit's parents — comes from git's commit-graph
+//! ([`super::graph`]) when the repository has one, else from the commits at the front of the
+//! packs, read ahead on every thread ([`super::scan`]); either way the mainline is followed
+//! without waiting on one read after another. Each merge then collects what its other
+//! parents reach without passing through the mainline; oldest merge first, each commit goes
+//! to the first merge that reached it. That is the same set as `M^1..M^2`: whatever the first
+//! parent reaches off the mainline, an older merge reached first. Commits the shape lacks
+//! (newer than the graph, loose) are read by name on the way.
 
 use std::ops::Range;
 
 use anyhow::{Context, Result};
-use foldhash::HashSet;
+use foldhash::{HashMap, HashSet};
 use git2::Oid;
 use rayon::prelude::*;
 
@@ -23,15 +23,15 @@ use super::git::{self, History, RawCommit, Reader};
 use super::graph::Graph;
 use super::pack::Location;
 use super::patterns::{Class, Patterns, PrRef};
+use super::scan::Scan;
 use super::{Commit, CommitKind, commit_of};
 use crate::ingest::Text;
 
-/// A mainline commit decoded, with the PR its message names and its other parents.
+/// A mainline commit decoded, with the PR its message names.
 pub struct Mainlined {
     pub oid: Oid,
     pub commit: Commit,
     pub pr: Option<PrRef>,
-    pub others: Vec<Oid>,
 }
 
 /// What a merge brought in: its commits (a range of [`Walk::commits`]) and the objects found
@@ -58,8 +58,10 @@ pub struct Walk {
     pub landed: Vec<Landed>,
     /// Whether the mainline ended at a missing parent (shallow or damaged clone).
     pub cut: bool,
-    /// Which strategy ran, for `-vv`.
+    /// Whether git's commit-graph gave the shape, for `-vv`.
     pub with_graph: bool,
+    /// Otherwise how many commits were read ahead from the packs ([`Scan`]), for `-vv`.
+    pub read_ahead: u64,
 }
 
 /// Turns read commits into [`Commit`]s.
@@ -70,7 +72,7 @@ pub struct Decoder<'a> {
 
 impl Decoder<'_> {
     pub fn mainline(&self, raw: RawCommit<'_>) -> Mainlined {
-        let parents = raw.parents.len();
+        let parents = raw.parents;
         let class = self.patterns.classify(&raw.message, parents);
         let kind = match (&class, parents) {
             (Class::Pr(_), 2..) => CommitKind::Merge,
@@ -84,7 +86,6 @@ impl Decoder<'_> {
         };
         Mainlined {
             oid: raw.oid,
-            others: raw.parents.get(1..).unwrap_or_default().to_vec(),
             commit: commit_of(self.id, raw, true, kind),
             pr,
         }
@@ -98,8 +99,8 @@ impl Decoder<'_> {
 /// Walks the history from `tip`.
 pub fn walk(history: &History, tip: Oid, decoder: &Decoder) -> Result<Walk> {
     match history.graph() {
-        Some(graph) => with_graph(history, graph, tip, decoder),
-        None => without_graph(history, tip, decoder),
+        Some(graph) => walk_shape(history, graph, tip, decoder),
+        None => walk_shape(history, &Scan::read(history), tip, decoder),
     }
 }
 
@@ -107,173 +108,87 @@ fn open_error(e: &mut git2::Error) -> anyhow::Error {
     anyhow::anyhow!("opening the repository again: {e}")
 }
 
-/// Mainline commit objects read but not yet decoded: each object's bytes are a range of one
-/// buffer.
-#[derive(Default)]
-struct Batch {
-    objects: Vec<(Oid, Range<usize>)>,
-    bytes: Vec<u8>,
+/// Where the walk learns the shape of a history without reading commits one by one: git's
+/// commit-graph, or the commits read ahead from the packs ([`Scan`]). Commits are numbered
+/// by position; a parent the shape does not have is named ([`Node::Object`]) and read when
+/// the walk reaches it.
+pub trait Shape: Sync {
+    /// What is wrong when the shape contradicts itself, for error messages.
+    const INCONSISTENT: &'static str;
+    /// Whether this is git's commit-graph (for `-vv`).
+    const GRAPH: bool;
+    /// How many positions there are.
+    fn commits(&self) -> u32;
+    /// The position of a commit, if the shape has it.
+    fn position(&self, oid: Oid) -> Option<u32>;
+    fn oid(&self, pos: u32) -> Option<Oid>;
+    /// The parents of the commit at `pos`, in order, each given to `each`; `None` if the
+    /// shape is inconsistent.
+    fn parents(&self, pos: u32, each: impl FnMut(Node)) -> Option<()>;
+    /// The commit object at `pos` from its `author` line on, and how many parents it has,
+    /// when the shape holds it (else it is read from the packs).
+    fn object(&self, pos: u32) -> Option<(&[u8], usize)>;
 }
 
-/// A mainline commit decoded, apart from the commit itself: the PR its message names and
-/// its other parents.
-type Line = (Option<PrRef>, Vec<Oid>);
+impl Shape for Graph {
+    const INCONSISTENT: &'static str = "the commit-graph is inconsistent";
+    const GRAPH: bool = true;
 
-/// The strategy for a repository without a commit-graph.
-fn without_graph(history: &History, tip: Oid, decoder: &Decoder) -> Result<Walk> {
-    let mut reader = history.reader()?;
-    // Every commit is decoded straight into one vector, the mainline first, the merged
-    // commits after it. How many there are is only known at the end; the packs' object count
-    // bounds it, so that much room is reserved (address space only until written) and
-    // neither part is copied when the vector would otherwise grow.
-    let mut commits: Vec<Result<Option<Commit>>> = Vec::new();
-    let _ = commits.try_reserve(history.packed_objects());
-    let mut on_mainline: HashSet<Oid> = HashSet::default();
-    let mut lines: Vec<Line> = Vec::new();
-    let mut take = |m: Mainlined, commits: &mut Vec<Result<Option<Commit>>>| {
-        on_mainline.insert(m.oid);
-        commits.push(Ok(Some(m.commit)));
-        lines.push((m.pr, m.others));
-    };
-    let cut = if rayon::current_num_threads() > 1 {
-        std::thread::scope(|scope| -> Result<bool> {
-            // batches of commit objects, one buffer each, go to the decoder and come back
-            // emptied to be filled again
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(16);
-            let (back, returned) = std::sync::mpsc::channel::<Batch>();
-            let commits = &mut commits;
-            let take = &mut take;
-            let decoding = scope.spawn(move || -> Result<()> {
-                for mut batch in rx {
-                    for (oid, at) in batch.objects.drain(..) {
-                        let data = batch.bytes.get(at).unwrap_or_default();
-                        take(decoder.mainline(history.parse(oid, data)?), commits);
-                    }
-                    batch.bytes.clear();
-                    // the reader may be done already
-                    let _ = back.send(batch);
-                }
-                Ok(())
-            });
-            let mut batch = Batch::default();
-            let cut = reader.mainline(tip, |oid, data| {
-                let start = batch.bytes.len();
-                batch.bytes.extend_from_slice(data);
-                batch.objects.push((oid, start..batch.bytes.len()));
-                if batch.objects.len() == 256 {
-                    let next = returned.try_recv().unwrap_or_default();
-                    // the decoder only stops early on an error, which `join` returns
-                    let _ = tx.send(std::mem::replace(&mut batch, next));
-                }
-            });
-            let _ = tx.send(batch);
-            drop(tx);
-            decoding
-                .join()
-                .map_err(|_| anyhow::anyhow!("decoding the mainline failed"))??;
-            cut
-        })?
-    } else {
-        let mut bad = None;
-        let cut = reader.mainline(tip, |oid, data| match history.parse(oid, data) {
-            Ok(raw) => take(decoder.mainline(raw), &mut commits),
-            Err(e) => bad = bad.take().or(Some(e)),
-        })?;
-        if let Some(e) = bad {
-            return Err(e).context("reading a mainline commit");
-        }
-        cut
-    };
-    let chain = lines.len();
-
-    // what each merge reached, read in parallel; its objects are kept to be decoded below
-    let mut reached: Vec<Option<git::Reached>> = (lines.par_iter())
-        .map_init(
-            || history.reader(),
-            |reader, (_, others)| -> Result<_> {
-                if others.is_empty() {
-                    return Ok(None);
-                }
-                let reader = reader.as_mut().map_err(open_error)?;
-                Ok(Some(reader.reach(others, &on_mainline)?))
-            },
-        )
-        .collect::<Result<_>>()?;
-
-    // oldest merge first, each commit to the first merge that reached it
-    let total: usize = reached.iter().flatten().map(|r| r.commits.len()).sum();
-    let mut seen = on_mainline;
-    seen.reserve(total);
-    let mut flat: Vec<(usize, Oid, Range<usize>)> = Vec::with_capacity(total);
-    let mut merged: Vec<Option<Merged>> = Vec::with_capacity(chain);
-    merged.resize_with(chain, || None);
-    let mut kept = chain;
-    for (pos, r) in reached.iter_mut().enumerate().rev() {
-        let Some(r) = r else { continue };
-        let start = kept;
-        for (oid, at) in &r.commits {
-            if seen.insert(*oid) {
-                flat.push((pos, *oid, at.clone()));
-                kept += 1;
-            }
-        }
-        merged[pos] = Some(Merged {
-            range: start..kept,
-            missing: std::mem::take(&mut r.missing),
-        });
+    fn commits(&self) -> u32 {
+        Graph::commits(self)
     }
-    drop(seen);
-    // decoded on every thread, each into its place behind the mainline
-    commits.par_extend(flat.par_iter().map(|(pos, oid, at)| {
-        let data = (reached[*pos].as_ref())
-            .and_then(|r| r.bytes.get(at.clone()))
-            .unwrap_or_default();
-        let raw = history
-            .parse(*oid, data)
-            .with_context(|| format!("reading commit {oid}"))?;
-        Ok(Some(decoder.branch(raw)))
-    }));
-    drop(reached);
-    let landed = (lines.into_iter().zip(merged))
-        .map(|((pr, _), merged)| Landed { pr, merged })
-        .collect();
-    Ok(Walk {
-        // in place: the same allocation; the first error in the order read
-        commits: super::values_in_place(commits)?,
-        landed,
-        cut,
-        with_graph: false,
-    })
+
+    fn position(&self, oid: Oid) -> Option<u32> {
+        Graph::position(self, oid)
+    }
+
+    fn oid(&self, pos: u32) -> Option<Oid> {
+        Graph::oid(self, pos)
+    }
+
+    fn parents(&self, pos: u32, mut each: impl FnMut(Node)) -> Option<()> {
+        Graph::parents(self, pos, |p| each(Node::At(p)))
+    }
+
+    fn object(&self, _: u32) -> Option<(&[u8], usize)> {
+        None
+    }
 }
 
-/// The strategy for a repository with a commit-graph: the mainline from the graph (reads
-/// only for commits newer than it), then what each merge brought in found on one thread
-/// while the others read the mainline commits, then every merged commit read in parallel.
-fn with_graph(history: &History, graph: &Graph, tip: Oid, decoder: &Decoder) -> Result<Walk> {
+/// The walk, on either shape: the mainline from the shape (reads only for commits it does
+/// not have), then what each merge brought in found on one thread while the others decode
+/// the mainline commits, then every merged commit decoded in parallel.
+fn walk_shape<S: Shape>(history: &History, shape: &S, tip: Oid, decoder: &Decoder) -> Result<Walk> {
     let mut reader = history.reader()?;
-    let topology = Topology::mainline(graph, &mut reader, tip)?;
-    let chain = topology.oids()?;
+    let topology = Topology::mainline(shape, history, &mut reader, tip)?;
+    let chain = topology.chain.len();
 
     // Every commit is decoded straight into one vector: the mainline first (while one thread
     // finds what each merge brought in and where those commits are in the packs), then the
-    // merged commits after it. Room for all is reserved up front, as many as the graph holds
+    // merged commits after it. Room for all is reserved up front, as many as the shape holds
     // (address space only until written), so the second part needs no copy of the first.
     let mut commits: Vec<Result<Option<Commit>>> = Vec::new();
-    if commits.try_reserve(graph.commits() as usize).is_err() {
-        commits.reserve(chain.len());
+    if commits.try_reserve(shape.commits() as usize).is_err() {
+        commits.reserve(chain);
     }
-    let mut read = (commits, Vec::<Option<PrRef>>::with_capacity(chain.len()));
-    let (members, ()) = rayon::join(
+    let mut read = (commits, Vec::<Option<PrRef>>::with_capacity(chain));
+    let (members, mainline) = rayon::join(
         || -> Result<_> {
-            let (flat, missing) = topology.members(&mut reader)?;
-            let items = located(history, flat.iter().map(|(_, oid)| *oid).collect());
-            Ok((flat, missing, items))
+            let (flat, missing, fetched) = topology.members(&mut reader)?;
+            let mut items = (flat.iter())
+                .map(|&(_, node)| topology.item(node))
+                .collect::<Result<Vec<_>>>()?;
+            locate(history, &mut items);
+            Ok((flat, missing, items, fetched))
         },
-        || {
-            let items = located(history, chain.clone());
-            let decoded = read_each(history, &items, |reader, &(oid, at)| {
-                let raw = reader
-                    .read_at(oid, at)
+        || -> Result<()> {
+            let mut items = (topology.chain.iter())
+                .map(|&node| topology.item(node))
+                .collect::<Result<Vec<_>>>()?;
+            locate(history, &mut items);
+            let decoded = read_each(history, &items, |reader, (oid, source)| {
+                let raw = source
+                    .read(shape, &topology.fetched, reader, *oid)
                     .with_context(|| format!("reading mainline commit {oid}"))?;
                 Ok(decoder.mainline(raw))
             });
@@ -281,12 +196,14 @@ fn with_graph(history: &History, graph: &Graph, tip: Oid, decoder: &Decoder) -> 
                 Ok(Mainlined { commit, pr, .. }) => (Ok(Some(commit)), pr),
                 Err(e) => (Err(e), None),
             }));
+            Ok(())
         },
     );
-    let (flat, missing, items) = members?;
+    mainline?;
+    let (flat, missing, items, fetched) = members?;
     let (mut commits, prs) = read;
-    commits.par_extend(read_each(history, &items, |reader, &(oid, at)| {
-        match reader.read_at(oid, at) {
+    commits.par_extend(read_each(history, &items, |reader, (oid, source)| {
+        match source.read(shape, &fetched, reader, *oid) {
             Ok(raw) => Ok(Some(decoder.branch(raw))),
             // in the graph, gone from the object database: counted as missing
             Err(e) if git::is_missing(&e) => Ok(None),
@@ -294,7 +211,7 @@ fn with_graph(history: &History, graph: &Graph, tip: Oid, decoder: &Decoder) -> 
         }
     }));
     // each merge's commits are together in `flat`; only a merge has members
-    let mut merged: Vec<Option<Merged>> = (0..chain.len())
+    let mut merged: Vec<Option<Merged>> = (0..chain)
         .map(|at| {
             topology.is_merge(at).then_some(Merged {
                 range: 0..0,
@@ -307,8 +224,8 @@ fn with_graph(history: &History, graph: &Graph, tip: Oid, decoder: &Decoder) -> 
             m.missing.push(oid);
         }
     }
-    let mut kept = chain.len();
-    for ((at, oid), commit) in flat.into_iter().zip(&commits[chain.len()..]) {
+    let mut kept = chain;
+    for (((at, _), (oid, _)), commit) in flat.into_iter().zip(items).zip(&commits[chain..]) {
         if let Some(m) = merged[at].as_mut() {
             if m.range.is_empty() {
                 m.range = kept..kept;
@@ -331,26 +248,109 @@ fn with_graph(history: &History, graph: &Graph, tip: Oid, decoder: &Decoder) -> 
         commits: super::values_in_place(commits)?,
         landed,
         cut: topology.cut,
-        with_graph: true,
+        with_graph: S::GRAPH,
+        read_ahead: match S::GRAPH {
+            true => 0,
+            false => u64::from(shape.commits()),
+        },
     })
 }
 
 /// A commit a merge reached: (the merge's place on the mainline, the commit).
 type Member = (usize, Oid);
 
-/// A commit on the walk: its position in the commit-graph, or its name when the graph does
-/// not have it (a commit newer than the graph).
+/// A commit on the walk: its position in the shape, or its name when the shape does not
+/// have it (a commit newer than the commit-graph, a loose one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Node {
-    Graph(u32),
+pub enum Node {
+    At(u32),
     Object(Oid),
 }
 
-/// The shape of the history from the commit-graph: the mainline and the other parents of
-/// its merges, as positions — a commit's name is looked up only when it is needed, so
-/// stepping from a commit to its first parent reads nothing but the parents' positions.
-struct Topology<'g> {
-    graph: &'g Graph,
+/// Commit objects the walk read by name (the shape lacks them), kept to be decoded.
+#[derive(Default)]
+struct Fetched {
+    at: HashMap<Oid, Range<usize>>,
+    bytes: Vec<u8>,
+    buf: Vec<u8>,
+}
+
+impl Fetched {
+    /// Reads the commit `oid` and its parents into `out` (as nodes of `shape`); `false` when
+    /// it is missing.
+    fn read<S: Shape>(
+        &mut self,
+        shape: &S,
+        history: &History,
+        reader: &mut Reader,
+        oid: Oid,
+        out: &mut Vec<Node>,
+    ) -> Result<bool> {
+        let mut parents = Vec::new();
+        match reader.bytes(oid, &mut self.buf) {
+            Ok(()) => history.parents_into(oid, &self.buf, &mut parents),
+            Err(e) if git::is_missing(&e) => return Ok(false),
+            Err(e) => return Err(e).context("reading a commit"),
+        }
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(&self.buf);
+        self.at.insert(oid, start..self.bytes.len());
+        out.extend(parents.into_iter().map(|p| node(shape, p)));
+        Ok(true)
+    }
+
+    fn get(&self, oid: Oid) -> Option<&[u8]> {
+        self.bytes.get(self.at.get(&oid)?.clone())
+    }
+}
+
+fn node<S: Shape>(shape: &S, oid: Oid) -> Node {
+    shape.position(oid).map_or(Node::Object(oid), Node::At)
+}
+
+/// Where a commit to decode is.
+enum Source {
+    /// Held by the shape, at this position.
+    Held(u32),
+    /// Read by name during the walk ([`Fetched`]).
+    Fetched,
+    /// In the packs (where, once [`locate`] found it) or to be read through libgit2.
+    Pack(Option<Location>),
+}
+
+impl Source {
+    fn read<'a, S: Shape>(
+        &self,
+        shape: &'a S,
+        fetched: &'a Fetched,
+        reader: &'a mut Reader,
+        oid: Oid,
+    ) -> Result<RawCommit<'a>, git2::Error> {
+        // what the walk kept is always there; were it not, the commit is read again
+        match *self {
+            Source::Held(pos) => match shape.object(pos) {
+                Some((rest, parents)) => {
+                    let mut raw = reader.history().parse(oid, rest)?;
+                    raw.parents = parents;
+                    Ok(raw)
+                }
+                None => reader.read_at(oid, None),
+            },
+            Source::Fetched => match fetched.get(oid) {
+                Some(data) => reader.history().parse(oid, data),
+                None => reader.read_at(oid, None),
+            },
+            Source::Pack(at) => reader.read_at(oid, at),
+        }
+    }
+}
+
+/// The shape of the history: the mainline and the other parents of its merges, as
+/// positions — a commit's name is looked up only when it is needed, so stepping from a
+/// commit to its first parent reads nothing but the parents' positions.
+struct Topology<'s, S> {
+    shape: &'s S,
+    history: &'s History,
     /// The mainline, newest first.
     chain: Vec<Node>,
     /// The second and later parents of mainline commits: (place on the mainline, parent),
@@ -358,31 +358,56 @@ struct Topology<'g> {
     others: Vec<(usize, Node)>,
     /// Whether the mainline ended at a missing parent.
     cut: bool,
+    /// The mainline commits the shape lacks.
+    fetched: Fetched,
 }
 
-impl<'g> Topology<'g> {
-    fn mainline(graph: &'g Graph, reader: &mut Reader, tip: Oid) -> Result<Topology<'g>> {
+impl<'s, S: Shape> Topology<'s, S> {
+    fn mainline(
+        shape: &'s S,
+        history: &'s History,
+        reader: &mut Reader,
+        tip: Oid,
+    ) -> Result<Topology<'s, S>> {
         let mut t = Topology {
-            graph,
+            shape,
+            history,
             chain: Vec::new(),
             others: Vec::new(),
             cut: false,
+            fetched: Fetched::default(),
         };
         let mut parents: Vec<Node> = Vec::new();
-        let mut next = Some(t.node(tip));
-        // a position can be on the chain once: more steps than the graph has commits means
+        let mut next = Some(node(shape, tip));
+        // a position can be on the chain once: more steps than the shape has commits means
         // a damaged file whose parents loop
         let mut steps = 0u32;
-        while let Some(node) = next {
-            if let Node::Graph(_) = node {
-                steps += 1;
-                anyhow::ensure!(
-                    steps <= graph.commits(),
-                    "the commit-graph is inconsistent: its first parents loop"
-                );
-            }
-            if !t.parents(node, reader, &mut parents)? {
-                match node {
+        while let Some(at) = next {
+            parents.clear();
+            let found = match at {
+                Node::At(pos) => {
+                    steps += 1;
+                    anyhow::ensure!(
+                        steps <= shape.commits(),
+                        "{}: its first parents loop",
+                        S::INCONSISTENT
+                    );
+                    (shape.parents(pos, |p| parents.push(p))).context(S::INCONSISTENT)?;
+                    true
+                }
+                Node::Object(oid) => {
+                    anyhow::ensure!(
+                        t.fetched.get(oid).is_none(),
+                        "the object database is damaged: the first parents of {oid} loop"
+                    );
+                    let mut f = std::mem::take(&mut t.fetched);
+                    let found = f.read(shape, history, reader, oid, &mut parents);
+                    t.fetched = f;
+                    found?
+                }
+            };
+            if !found {
+                match at {
                     Node::Object(oid) if t.chain.is_empty() => {
                         anyhow::bail!("the mainline tip {oid} is missing")
                     }
@@ -392,52 +417,29 @@ impl<'g> Topology<'g> {
                     }
                 }
             }
-            let at = t.chain.len();
-            t.chain.push(node);
+            let place = t.chain.len();
+            t.chain.push(at);
             next = parents.first().copied();
-            (t.others).extend(parents.iter().skip(1).map(|&parent| (at, parent)));
+            (t.others).extend(parents.iter().skip(1).map(|&parent| (place, parent)));
         }
         Ok(t)
     }
 
-    fn node(&self, oid: Oid) -> Node {
-        self.graph
-            .position(oid)
-            .map_or(Node::Object(oid), Node::Graph)
-    }
-
-    /// The parents of `node` into `out`; `false` when it is missing (only a commit outside
-    /// the graph can be).
-    fn parents(&self, node: Node, reader: &mut Reader, out: &mut Vec<Node>) -> Result<bool> {
-        out.clear();
-        match node {
-            Node::Graph(pos) => {
-                (self.graph)
-                    .parents(pos, |p| out.push(Node::Graph(p)))
-                    .context("the commit-graph is inconsistent")?;
-                Ok(true)
-            }
-            Node::Object(oid) => match reader.read(oid) {
-                Ok(c) => {
-                    out.extend(c.parents.into_iter().map(|p| self.node(p)));
-                    Ok(true)
-                }
-                Err(e) if git::is_missing(&e) => Ok(false),
-                Err(e) => Err(e).context("reading a commit"),
-            },
-        }
-    }
-
     fn oid(&self, node: Node) -> Result<Oid> {
         match node {
-            Node::Graph(pos) => (self.graph.oid(pos)).context("the commit-graph is inconsistent"),
+            Node::At(pos) => (self.shape.oid(pos)).context(S::INCONSISTENT),
             Node::Object(oid) => Ok(oid),
         }
     }
 
-    /// The mainline's names, newest first.
-    fn oids(&self) -> Result<Vec<Oid>> {
-        self.chain.iter().map(|&n| self.oid(n)).collect()
+    /// The commit at `node` to decode, and where it is (packs not yet located).
+    fn item(&self, node: Node) -> Result<(Oid, Source)> {
+        let source = match node {
+            Node::At(pos) if self.shape.object(pos).is_some() => Source::Held(pos),
+            Node::At(_) => Source::Pack(None),
+            Node::Object(_) => Source::Fetched,
+        };
+        Ok((self.oid(node)?, source))
     }
 
     /// Whether the mainline commit at `at` is a merge.
@@ -448,17 +450,19 @@ impl<'g> Topology<'g> {
 
     /// What each merge brought in — exactly `M^1..M^2` (and `M^3…`) —, oldest merge first,
     /// each merge's commits together: (place of the merge on the mainline, commit); then the
-    /// commits found missing, with the merge that reached them.
-    fn members(&self, reader: &mut Reader) -> Result<(Vec<Member>, Vec<Member>)> {
-        // a bit per graph position; a set for the few commits newer than the graph
-        let mut seen_pos = vec![0u64; (self.graph.commits() as usize).div_ceil(64)];
+    /// commits found missing, with the merge that reached them; then the commits the shape
+    /// lacks, read on the way.
+    #[allow(clippy::type_complexity)]
+    fn members(&self, reader: &mut Reader) -> Result<(Vec<(usize, Node)>, Vec<Member>, Fetched)> {
+        // a bit per position; a set for the commits the shape lacks
+        let mut seen_pos = vec![0u64; (self.shape.commits() as usize).div_ceil(64)];
         let mut seen_oid: HashSet<Oid> = HashSet::default();
         let mut first_visit = |node: Node| match node {
-            Node::Graph(pos) => {
+            Node::At(pos) => {
                 let (word, bit) = (pos as usize / 64, 1u64 << (pos % 64));
                 match seen_pos.get_mut(word) {
                     Some(w) => std::mem::replace(w, *w | bit) & bit == 0,
-                    // beyond the graph's count: `parents` reports the file inconsistent
+                    // beyond the shape's count: `parents` reports it inconsistent
                     None => true,
                 }
             }
@@ -467,6 +471,7 @@ impl<'g> Topology<'g> {
         for &node in &self.chain {
             first_visit(node);
         }
+        let mut fetched = Fetched::default();
         let mut flat = Vec::new();
         let mut missing = Vec::new();
         let mut stack: Vec<Node> = Vec::new();
@@ -481,23 +486,43 @@ impl<'g> Topology<'g> {
                 if !first_visit(node) {
                     continue;
                 }
-                match self.parents(node, reader, &mut parents)? {
+                parents.clear();
+                let found = match node {
+                    Node::At(pos) => {
+                        (self.shape.parents(pos, |p| parents.push(p))).context(S::INCONSISTENT)?;
+                        true
+                    }
+                    Node::Object(oid) => {
+                        fetched.read(self.shape, self.history, reader, oid, &mut parents)?
+                    }
+                };
+                match found {
                     true => {
                         stack.extend(parents.iter().rev());
-                        flat.push((at, self.oid(node)?));
+                        flat.push((at, node));
                     }
                     false => missing.push((at, self.oid(node)?)),
                 }
             }
         }
-        Ok((flat, missing))
+        Ok((flat, missing, fetched))
     }
 }
 
-/// `oids` with where each is in the packs, for [`Reader::read_at`].
-fn located(history: &History, oids: Vec<Oid>) -> Vec<(Oid, Option<Location>)> {
-    let at = history.locate_all(&oids);
-    oids.into_iter().zip(at).collect()
+/// Where each item still to be located is in the packs ([`History::locate_all`], all at
+/// once), for [`Reader::read_at`].
+fn locate(history: &History, items: &mut [(Oid, Source)]) {
+    let todo: Vec<usize> = (items.iter().enumerate())
+        .filter(|(_, (_, source))| matches!(source, Source::Pack(None)))
+        .map(|(i, _)| i)
+        .collect();
+    if todo.is_empty() {
+        return;
+    }
+    let oids: Vec<Oid> = todo.iter().map(|&i| items[i].0).collect();
+    for (i, at) in todo.into_iter().zip(history.locate_all(&oids)) {
+        items[i].1 = Source::Pack(at);
+    }
 }
 
 /// Reads and decodes `items` on every thread, one reader per worker: an indexed parallel

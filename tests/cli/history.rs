@@ -155,8 +155,9 @@ fn check(style: &str) {
     }
 }
 
-/// The walk's two strategies (commit-graph or not) and any thread count give the same
-/// bytes: `prs` and `prs --by commit` equal the outputs already checked against git.
+/// The walk's two sources of the history's shape (commit-graph, or the commits read ahead
+/// from the packs however they are laid out) and any thread count give the same bytes:
+/// `prs` and `prs --by commit` equal the outputs already checked against git.
 fn same_with_commit_graph(
     style: &str,
     path: &str,
@@ -176,8 +177,26 @@ fn same_with_commit_graph(
         .ok();
         (a.json(), b.json(), a.stderr)
     };
-    let (p1, c1, _) = outputs(&["--threads", "1"]);
+    let ahead = "shape from 20000 commits read ahead from the packs";
+    let (p1, c1, stderr) = outputs(&["--threads", "1"]);
     assert!(p1 == *prs && c1 == *commits, "{style}: one thread");
+    assert!(stderr.contains(ahead), "{style}: {stderr}");
+    // fast-import's pack interleaves commits with trees and blobs; git's own packs put the
+    // commits first, and a reverse index lists them in that order
+    git_in(
+        Path::new(path),
+        &["-c", "pack.writeReverseIndex=true", "repack", "-adq"],
+        &[],
+    );
+    for threads in ["1", "2"] {
+        let (p, c, stderr) = outputs(&["--threads", threads]);
+        assert!(stderr.contains(ahead), "{style}: {stderr}");
+        assert!(p == *prs, "{style}: prs repacked, {threads} thread(s)");
+        assert!(
+            c == *commits,
+            "{style}: commits repacked, {threads} thread(s)"
+        );
+    }
     git_in(
         Path::new(path),
         &["commit-graph", "write", "--reachable"],
@@ -254,6 +273,12 @@ fn a_stale_commit_graph_gives_the_same_result() {
     ])
     .ok();
     assert!(!fresh.stderr.contains("commit-graph"), "{}", fresh.stderr);
+    // the packed commits read ahead, the two loose ones by name
+    assert!(
+        fresh.stderr.contains("shape from 3000 commits read ahead"),
+        "{}",
+        fresh.stderr
+    );
     assert!(fresh.json() == rows);
 }
 
