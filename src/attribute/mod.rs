@@ -291,7 +291,7 @@ fn resolve_links(
     // per repository: sorted (sha, pr)
     let mut index: BTreeMap<&str, Vec<(&str, Option<u64>)>> = BTreeMap::new();
     for c in &o.commits {
-        index.entry(&c.repo).or_default().push((&c.sha, c.pr));
+        index.entry(&c.repo).or_default().push((c.sha(), c.pr));
     }
     for p in &o.prs {
         for s in p.branch_shas.iter().chain(&p.commit_shas) {

@@ -111,15 +111,15 @@ pub fn commits_frame(o: &Outcomes) -> PolarsResult<DataFrame> {
     let c = &o.commits;
     let cols = vec![
         strs("repo", c.iter().map(|x| Some(&*x.repo))),
-        strs("sha", c.iter().map(|x| Some(&*x.sha))),
+        strs("sha", c.iter().map(|x| Some(x.sha()))),
         strs("kind", c.iter().map(|x| Some(x.kind.as_str()))),
         ints("pr", c.iter().map(|x| x.pr)),
         bools("mainline", c.iter().map(|x| x.mainline)),
-        strs("author", c.iter().map(|x| Some(&*x.author))),
-        strs("author_email", c.iter().map(|x| Some(&*x.author_email))),
+        strs("author", c.iter().map(|x| Some(x.author()))),
+        strs("author_email", c.iter().map(|x| Some(x.author_email()))),
         times("authored_at", c.iter().map(|x| Some(x.authored_at))),
         times("committed_at", c.iter().map(|x| Some(x.committed_at))),
-        strs("subject", c.iter().map(|x| Some(&*x.subject))),
+        strs("subject", c.iter().map(|x| Some(x.subject()))),
         bools("ai", c.iter().map(|x| !x.markers.is_empty())),
         ints(
             "additions",

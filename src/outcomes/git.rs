@@ -520,13 +520,18 @@ pub fn is_missing(e: &git2::Error) -> bool {
 /// The 40 lower-case hex digits of an object id (`Oid`'s `Display` goes through the
 /// formatting machinery, a measurable cost when every commit of a history is named).
 pub fn hex(oid: Oid) -> String {
+    let mut s = String::with_capacity(40);
+    hex_into(oid, &mut s);
+    s
+}
+
+/// [`hex`] onto the end of `out`.
+pub fn hex_into(oid: Oid, out: &mut String) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = Vec::with_capacity(40);
     for b in oid.as_bytes() {
-        s.extend([DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]]);
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
     }
-    // hex digits are ASCII
-    String::from_utf8(s).unwrap_or_default()
 }
 
 /// First 7 hex digits.

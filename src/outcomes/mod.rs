@@ -114,14 +114,15 @@ pub struct Stats {
 #[derive(Debug, Clone)]
 pub struct Commit {
     pub repo: Text,
-    pub sha: Box<str>,
+    /// The sha, author, author email, committer email and subject, one after the other in
+    /// one allocation (one instead of five for each of the many commits read); read them
+    /// through the methods of the same names.
+    text: Box<str>,
+    /// Where each of the first four ends in `text`.
+    ends: [u32; 4],
     pub parent_count: u32,
-    pub author: Box<str>,
-    pub author_email: Box<str>,
     pub authored_at: i64,
-    pub committer_email: Box<str>,
     pub committed_at: i64,
-    pub subject: Box<str>,
     pub mainline: bool,
     pub kind: CommitKind,
     pub pr: Option<u64>,
@@ -133,6 +134,39 @@ pub struct Commit {
     pub reverts_sha: Option<Box<str>>,
     /// The (possibly abbreviated) sha its message names in `This reverts commit <sha>`.
     reverts_named: Option<Box<str>>,
+}
+
+impl Commit {
+    fn part(&self, i: usize) -> &str {
+        let start = match i {
+            0 => 0,
+            _ => self.ends.get(i - 1).map_or(0, |&e| e as usize),
+        };
+        let end = self.ends.get(i).map_or(self.text.len(), |&e| e as usize);
+        self.text.get(start..end).unwrap_or_default()
+    }
+
+    /// The full sha, lowercase hex.
+    pub fn sha(&self) -> &str {
+        self.part(0)
+    }
+
+    pub fn author(&self) -> &str {
+        self.part(1)
+    }
+
+    pub fn author_email(&self) -> &str {
+        self.part(2)
+    }
+
+    pub fn committer_email(&self) -> &str {
+        self.part(3)
+    }
+
+    /// The first line of the message.
+    pub fn subject(&self) -> &str {
+        self.part(4)
+    }
 }
 
 /// A PR/MR of the `prs` table.
@@ -315,7 +349,7 @@ pub fn load(opts: &Options) -> Result<Outcomes> {
     // in place: commits are large, and (repo, sha) is unique unless a repository was given
     // twice, when the equal commits are identical
     out.commits.sort_unstable_by(|a, b| {
-        (&a.repo, a.committed_at, &a.sha).cmp(&(&b.repo, b.committed_at, &b.sha))
+        (&a.repo, a.committed_at, a.sha()).cmp(&(&b.repo, b.committed_at, b.sha()))
     });
     out.disagreements.sort();
     Ok(out)
@@ -417,7 +451,7 @@ fn read_repo(
         read_ahead,
     } = walk::walk(&history, mainline.tip, &decoder)?;
     let oldest = (landed.len().checked_sub(1))
-        .map(|i| short(Some(&commits[i].sha)))
+        .map(|i| short(Some(commits[i].sha())))
         .unwrap_or_default();
 
     let mut absent: HashSet<Oid> = HashSet::default();
@@ -434,7 +468,7 @@ fn read_repo(
                 out.warnings.push(format!(
                     "{id}: the commits merged by {} are not in this clone (shallow or \
                      incomplete); that merge counts without them",
-                    short(Some(&commit.sha))
+                    short(Some(commit.sha()))
                 ));
             } else {
                 absent.extend(merged.missing);
@@ -466,7 +500,7 @@ fn read_repo(
     let by_sha: HashMap<&str, usize> = match notes.is_empty() {
         true => HashMap::new(),
         false => (commits.iter().enumerate())
-            .map(|(i, c)| (&*c.sha, i))
+            .map(|(i, c)| (c.sha(), i))
             .collect(),
     };
     let annotated: Vec<(usize, &String)> = notes
@@ -508,8 +542,8 @@ fn read_repo(
             number: Some(number),
             what: format!(
                 "PR #{number} appears on two mainline commits ({} and {}); the newer is counted",
-                short(Some(&commits[prev].sha)),
-                short(Some(&commits[at].sha))
+                short(Some(commits[prev].sha())),
+                short(Some(commits[at].sha()))
             ),
         });
         true
@@ -599,20 +633,20 @@ fn git_pr(
 ) -> Pr {
     let c = &commits[at];
     let mut shas: Vec<(i64, &str)> = (members.clone())
-        .map(|m| (commits[m].authored_at, &*commits[m].sha))
+        .map(|m| (commits[m].authored_at, commits[m].sha()))
         .collect();
     if c.kind == CommitKind::Squash {
-        shas.push((c.authored_at, &c.sha));
+        shas.push((c.authored_at, c.sha()));
     }
     shas.sort_unstable();
     let first_commit_at = shas.first().map(|(t, _)| *t);
     let commit_shas: Vec<String> = shas.iter().map(|(_, s)| s.to_string()).collect();
     let author = match c.kind {
         CommitKind::Merge => (members.clone())
-            .min_by_key(|&m| (commits[m].authored_at, &commits[m].sha))
-            .map(|m| commits[m].author.to_string())
-            .or_else(|| Some(c.author.to_string())),
-        _ => Some(c.author.to_string()),
+            .min_by_key(|&m| (commits[m].authored_at, commits[m].sha()))
+            .map(|m| commits[m].author().to_string())
+            .or_else(|| Some(c.author().to_string())),
+        _ => Some(c.author().to_string()),
     };
     let mut markers: Vec<Marker> = c.markers.clone();
     for m in members {
@@ -642,7 +676,7 @@ fn git_pr(
         merged_at: Some(c.committed_at),
         closed_at: Some(c.committed_at),
         first_commit_at,
-        merge_sha: Some(c.sha.to_string()),
+        merge_sha: Some(c.sha().to_string()),
         commit_shas,
         branch_shas: Vec::new(),
         additions: None,
@@ -679,17 +713,32 @@ fn commit_of(repo: &Text, raw: git::RawCommit<'_>, mainline: bool, kind: CommitK
         .map(|k| k[1].to_ascii_lowercase().into());
     // a candidate; `link_reverts` finds what it reverts
     let is_revert = is_revert_subject(subject) || reverts_named.is_some();
+    // the message itself is not kept: what is needed from it is read here
+    let mut text = String::with_capacity(
+        40 + raw.author_name.len()
+            + raw.author_email.len()
+            + raw.committer_email.len()
+            + subject.len(),
+    );
+    let mut ends = [0u32; 4];
+    git::hex_into(raw.oid, &mut text);
+    for (end, part) in ends.iter_mut().zip([
+        "",
+        &*raw.author_name,
+        &*raw.author_email,
+        &*raw.committer_email,
+    ]) {
+        text.push_str(part);
+        *end = u32::try_from(text.len()).unwrap_or(u32::MAX);
+    }
+    text.push_str(subject);
     Commit {
         repo: repo.clone(),
-        sha: git::hex(raw.oid).into(),
+        text: text.into_boxed_str(),
+        ends,
         parent_count: u32::try_from(raw.parents).unwrap_or(u32::MAX),
-        author: raw.author_name.into(),
-        author_email: raw.author_email.into(),
         authored_at: raw.authored_at,
-        committer_email: raw.committer_email.into(),
         committed_at: raw.committed_at,
-        // the message itself is not kept: what is needed from it is read here
-        subject: subject.into(),
         mainline,
         kind,
         pr: None,
@@ -724,7 +773,7 @@ fn join_export(
         .iter()
         .enumerate()
         .filter(|(_, c)| c.mainline)
-        .map(|(i, c)| (c.sha.to_string(), i))
+        .map(|(i, c)| (c.sha().to_string(), i))
         .collect();
     let mut exported: BTreeSet<u64> = BTreeSet::new();
     let mut merged_range: Option<(i64, i64)> = None;
@@ -762,7 +811,7 @@ fn join_export(
                         format!(
                             "commit {} is PR #{n} by its message but PR #{} in the export; the \
                              export is used",
-                            short(Some(&commits[i].sha)),
+                            short(Some(commits[i].sha())),
                             e.number
                         ),
                     );
@@ -793,7 +842,7 @@ fn join_export(
                     let Some(want) = wanted.get(j - i) else {
                         break;
                     };
-                    if *c.subject != **want || c.pr.is_some() {
+                    if c.subject() != &**want || c.pr.is_some() {
                         break;
                     }
                     members.push(j);
@@ -805,12 +854,12 @@ fn join_export(
                 }
                 let mut shas: Vec<(i64, String)> = members
                     .iter()
-                    .map(|&j| (commits[j].authored_at, commits[j].sha.to_string()))
+                    .map(|&j| (commits[j].authored_at, commits[j].sha().to_string()))
                     .collect();
                 shas.sort();
                 p.first_commit_at = shas.first().map(|(t, _)| *t);
                 p.commit_shas = shas.into_iter().map(|(_, s)| s).collect();
-                p.merge_sha = Some(commits[i].sha.to_string());
+                p.merge_sha = Some(commits[i].sha().to_string());
                 p.merged_at = Some(commits[i].committed_at);
                 p
             }
@@ -933,7 +982,7 @@ fn link_reverts(commits: &mut [Commit], prs: &mut PrMap) {
         .filter(|(_, c)| c.is_revert)
         .map(|(i, c)| {
             let sha = c.reverts_named.as_deref();
-            let subject = (REVERT_SUBJECT.captures(&c.subject))
+            let subject = (REVERT_SUBJECT.captures(c.subject()))
                 .and_then(|k| k.get(1))
                 .map(|m| m.as_str());
             (i, sha, subject)
@@ -953,12 +1002,12 @@ fn link_reverts(commits: &mut [Commit], prs: &mut PrMap) {
     if !by_sha.is_empty() || !by_subject.is_empty() {
         for (j, c) in commits.iter().enumerate() {
             for &n in &lengths {
-                if let Some(hits) = c.sha.get(..n).and_then(|p| by_sha.get_mut(p)) {
+                if let Some(hits) = c.sha().get(..n).and_then(|p| by_sha.get_mut(p)) {
                     hits.push(j);
                 }
             }
             if c.mainline
-                && let Some(hits) = by_subject.get_mut(&*c.subject)
+                && let Some(hits) = by_subject.get_mut(c.subject())
             {
                 hits.push(j);
             }
@@ -980,7 +1029,7 @@ fn link_reverts(commits: &mut [Commit], prs: &mut PrMap) {
         let victim = by_message.or_else(|| {
             (by_subject.get((*subject)?)?.iter())
                 .filter(|&&j| j != *i && commits[j].committed_at <= c.committed_at)
-                .max_by_key(|&&j| (commits[j].committed_at, &commits[j].sha))
+                .max_by_key(|&&j| (commits[j].committed_at, commits[j].sha()))
                 .copied()
         });
         links.push((*i, victim));
@@ -988,11 +1037,11 @@ fn link_reverts(commits: &mut [Commit], prs: &mut PrMap) {
     drop(queries);
     for (r, victim) in links {
         commits[r].is_revert = true;
-        commits[r].reverts_sha = victim.map(|v| commits[v].sha.clone());
+        commits[r].reverts_sha = victim.map(|v| commits[v].sha().into());
         let revert_pr = commits[r].pr;
         let revert_ref = match revert_pr {
             Some(n) => format!("#{n}"),
-            None => commits[r].sha.to_string(),
+            None => commits[r].sha().to_string(),
         };
         let revert_at = match revert_pr.and_then(|n| prs.get(n)) {
             Some(p) => p.merged_at,
@@ -1003,7 +1052,7 @@ fn link_reverts(commits: &mut [Commit], prs: &mut PrMap) {
             p.is_revert = true;
             p.reverts = match (victim_pr, victim) {
                 (Some(n), _) => Some(format!("#{n}")),
-                (None, Some(v)) => Some(commits[v].sha.to_string()),
+                (None, Some(v)) => Some(commits[v].sha().to_string()),
                 (None, None) => p.reverts.take(),
             };
         }

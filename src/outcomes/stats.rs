@@ -44,7 +44,7 @@ pub(crate) fn fill(
     let jobs: Vec<(usize, Oid)> = commits
         .iter()
         .enumerate()
-        .filter_map(|(i, c)| Oid::from_str(&c.sha).ok().map(|o| (i, o)))
+        .filter_map(|(i, c)| Oid::from_str(c.sha()).ok().map(|o| (i, o)))
         .collect();
     let results: Vec<(usize, Option<Result<Stats, git2::Error>>)> = jobs
         .par_iter()
@@ -64,7 +64,7 @@ pub(crate) fn fill(
                 merge_stats.insert(i, s);
             }
             Some(Ok(s)) => commits[i].stats = Some(Box::new(s)),
-            Some(Err(e)) if git::is_missing(&e) => missing.push(commits[i].sha.clone()),
+            Some(Err(e)) if git::is_missing(&e) => missing.push(commits[i].sha().to_string()),
             Some(Err(e)) => return Err(e.into()),
             None => anyhow::bail!("cannot reopen {} for line stats", git_dir.display()),
         }
@@ -80,7 +80,7 @@ pub(crate) fn fill(
     let by_sha: BTreeMap<&str, usize> = commits
         .iter()
         .enumerate()
-        .map(|(i, c)| (&*c.sha, i))
+        .map(|(i, c)| (c.sha(), i))
         .collect();
     for pr in prs.values_mut() {
         if pr.additions.is_some() {

@@ -557,11 +557,35 @@ mod tests {
     }
 
     /// Every commit read is one of these records, written once, moved by the final sort and
-    /// read by the tables: its strings are boxed (no spare capacity word) and the rarely set
-    /// fields (`--stats`) behind a pointer.
+    /// read by the tables: its strings share one box (no spare capacity word, one
+    /// allocation) and the rarely set fields (`--stats`) are behind a pointer.
     #[test]
     fn commit_records_stay_small() {
-        assert!(size_of::<Commit>() <= 192, "{} bytes", size_of::<Commit>());
+        assert!(size_of::<Commit>() <= 144, "{} bytes", size_of::<Commit>());
+    }
+
+    /// The sha, author, emails and subject share one allocation and read back as given,
+    /// whatever their lengths (empty ones too) and characters.
+    #[test]
+    fn commit_text_reads_back_each_part() {
+        let object = "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n\
+             parent 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n\
+             author Zoë Ärger <zoe@example.com> 1700000000 +0100\n\
+             committer  <> 1700000001 +0000\n\n\
+             Fix ünïcode handling (#12)\n\nbody\n";
+        let oid = Oid::from_str("0123456789abcdef0123456789abcdef01234567").unwrap();
+        let raw = git::parse_commit(oid, object.as_bytes()).expect("a commit");
+        let c = commit_of(&Text::from("repo"), raw, true, CommitKind::Squash);
+        assert_eq!(c.sha(), "0123456789abcdef0123456789abcdef01234567");
+        assert_eq!(c.author(), "Zoë Ärger");
+        assert_eq!(c.author_email(), "zoe@example.com");
+        assert_eq!(c.committer_email(), "");
+        assert_eq!(c.subject(), "Fix ünïcode handling (#12)");
+        assert_eq!(c.parent_count, 1);
+        assert_eq!(
+            (c.authored_at, c.committed_at),
+            (1_700_000_000_000_000, 1_700_000_001_000_000)
+        );
     }
 
     #[test]
@@ -632,7 +656,7 @@ mod tests {
         slots.extend([Ok(Some(commit("a"))), Ok(None), Ok(Some(commit("b")))]);
         let at = slots.as_ptr() as usize;
         let values = super::super::values_in_place(slots).expect("no error");
-        let subjects: Vec<&str> = values.iter().map(|c| &*c.subject).collect();
+        let subjects: Vec<&str> = values.iter().map(|c| c.subject()).collect();
         assert_eq!(subjects, ["a", "b"]);
         assert_eq!(values.as_ptr() as usize, at);
         assert_eq!(values.capacity(), 10);
