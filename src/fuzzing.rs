@@ -107,8 +107,9 @@ pub fn git_commit(data: &[u8]) {
 }
 
 /// git's binary files: the first byte picks a pack (index length as 4 bytes, the index, the
-/// pack; every commit the index lists is read, deltas resolved) or a commit-graph (every
-/// position's id and parents, and that id's position).
+/// pack; every commit the index lists is read, deltas resolved, and the pack's front is
+/// found in pack order and read) or a commit-graph (every position's id and parents, and
+/// that id's position).
 pub fn git_pack(data: &[u8]) {
     let Some((&pick, rest)) = data.split_first() else {
         return;
@@ -127,6 +128,16 @@ pub fn git_pack(data: &[u8]) {
                 let _ = git::parse_commit(oid, &out);
             }
         }
+        // the front of the pack, as a walk without a commit-graph reads it ahead
+        let mut read = 0;
+        packs.front_chunks(64, |part| {
+            for (oid, at, _) in part.into_iter().filter_map(|e| packs.entry(e)) {
+                if read < 256 && reader.commit_append(at, oid, &mut out).is_ok() {
+                    read += 1;
+                }
+            }
+            out.clear();
+        });
     } else if let Some(graph) = Graph::from_memory(vec![rest.to_vec()]) {
         for pos in 0..graph.commits().min(4096) {
             // a corrupt file may not find what it lists, but never finds something else

@@ -5,7 +5,7 @@
 //! fan-out table, keeps one zlib stream per thread and resolves delta chains
 //! (`OFS_DELTA` and `REF_DELTA`) itself. Anything it does not find in a version-2 index —
 //! loose objects, old index versions — is left to libgit2 by the caller. It also lists the
-//! commits at the front of each pack ([`Packs::front`]), in pack order (from the `.rev`
+//! commits at the front of each pack ([`Packs::front_chunks`]), in pack order (from the `.rev`
 //! reverse index when there is one), for a walk that reads them ahead.
 //!
 //! Format: git's `Documentation/gitformat-pack.txt`.
@@ -135,9 +135,8 @@ impl Pack {
     }
 
     /// Gives `each` the index positions of the commits at the front of the pack, in pack
-    /// order: git
-    /// writes a pack's commits (and tags) before its trees and blobs, so the front ends where
-    /// [`FRONT_END`] trees and blobs have followed one another. A delta counts when the
+    /// order: git writes a pack's commits (and tags) before its trees and blobs, so the front
+    /// ends where [`FRONT_END`] trees and blobs have followed one another. A delta counts when the
     /// object at the end of its chain of offset deltas is a commit; other deltas are not
     /// looked into (their commits are read by name when needed).
     fn front(&self, mut each: impl FnMut(u32)) {
@@ -312,8 +311,7 @@ impl Packs {
         }
     }
 
-    /// The commits at the front of every pack ([`Pack::front`]): each pack's in pack order,
-    /// the biggest pack's first. What a walk without a commit-graph reads ahead.
+    /// [`Packs::front_chunks`] in one list.
     #[cfg(test)]
     pub fn front(&self) -> Vec<Entry> {
         let mut all = Vec::new();
@@ -321,9 +319,10 @@ impl Packs {
         all
     }
 
-    /// [`Packs::front`] in parts of `size` entries, each given to `each` as soon as it is
-    /// known (the last part of each pack may be smaller), so that reading can begin while
-    /// the rest of the front is found.
+    /// The commits at the front of every pack ([`Pack::front`]), each pack's in pack order,
+    /// the biggest pack's first, in parts of `size` entries, each given to `each` as soon as
+    /// it is known (the last part of each pack may be smaller), so that reading can begin
+    /// while the rest of the front is found. What a walk without a commit-graph reads ahead.
     pub fn front_chunks(&self, size: usize, mut each: impl FnMut(Vec<Entry>)) {
         for (pack, p) in self.packs.iter().enumerate() {
             let mut part = Vec::new();
@@ -339,7 +338,7 @@ impl Packs {
         }
     }
 
-    /// The name and place of an object [`Packs::front`] listed, and the size its header
+    /// The name and place of an object [`Packs::front_chunks`] listed, and the size its header
     /// gives (a delta's own size for a delta).
     pub fn entry(&self, e: Entry) -> Option<(Oid, Location, usize)> {
         self.packs.get(e.pack)?.entry(e.pack, e.index as usize)
@@ -395,7 +394,7 @@ impl Packs {
     }
 }
 
-/// An object by its pack and its position in that pack's index, from [`Packs::front`].
+/// An object by its pack and its position in that pack's index, from [`Packs::front_chunks`].
 #[derive(Debug, Clone, Copy)]
 pub struct Entry {
     pack: usize,

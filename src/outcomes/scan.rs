@@ -1,7 +1,7 @@
 //! The shape of a history without a commit-graph, read ahead. Without the graph, the
 //! mainline could only be read one commit at a time, each naming the next — a chain of
 //! dependent reads on one core, the longest step of a walk of a merge-heavy history. But git
-//! writes a pack's commits before its trees and blobs ([`Packs::front`](super::pack::Packs::front)),
+//! writes a pack's commits before its trees and blobs ([`Packs::front_chunks`](super::pack::Packs::front_chunks)),
 //! so those commits are read here on every thread at once, in pack order, and kept: their
 //! parents give the walk its shape ([`Shape`]) and their bytes are decoded later. A commit
 //! not held here — loose, a delta the front scan does not look into, beyond a pack's front,

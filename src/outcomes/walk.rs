@@ -29,7 +29,6 @@ use crate::ingest::Text;
 
 /// A mainline commit decoded, with the PR its message names.
 pub struct Mainlined {
-    pub oid: Oid,
     pub commit: Commit,
     pub pr: Option<PrRef>,
 }
@@ -85,7 +84,6 @@ impl Decoder<'_> {
             _ => None,
         };
         Mainlined {
-            oid: raw.oid,
             commit: commit_of(self.id, raw, true, kind),
             pr,
         }
@@ -193,7 +191,7 @@ fn walk_shape<S: Shape>(history: &History, shape: &S, tip: Oid, decoder: &Decode
                 Ok(decoder.mainline(raw))
             });
             read.par_extend(decoded.map(|m| match m {
-                Ok(Mainlined { commit, pr, .. }) => (Ok(Some(commit)), pr),
+                Ok(Mainlined { commit, pr }) => (Ok(Some(commit)), pr),
                 Err(e) => (Err(e), None),
             }));
             Ok(())
