@@ -77,6 +77,8 @@ struct Pack {
     idx: Bytes,
     data: Bytes,
     rev: Option<Bytes>,
+    /// A cruft pack (`git gc --cruft`, with a `.mtimes` file): unreachable objects only.
+    cruft: bool,
     count: usize,
 }
 
@@ -87,6 +89,7 @@ impl Pack {
         let data = Bytes::map(&pack_path)?;
         let mut pack = Pack::new(pack_path, Bytes::map(idx_path)?, data)?;
         pack.rev = Bytes::map(&idx_path.with_extension("rev"));
+        pack.cruft = idx_path.with_extension("mtimes").exists();
         Some(pack)
     }
 
@@ -107,6 +110,7 @@ impl Pack {
             idx,
             data,
             rev: None,
+            cruft: false,
             count,
         })
     }
@@ -136,10 +140,14 @@ impl Pack {
 
     /// Gives `each` the index positions of the commits at the front of the pack, in pack
     /// order: git writes a pack's commits (and tags) before its trees and blobs, so the front
-    /// ends where [`FRONT_END`] trees and blobs have followed one another. A delta counts when the
-    /// object at the end of its chain of offset deltas is a commit; other deltas are not
-    /// looked into (their commits are read by name when needed).
+    /// ends where [`FRONT_END`] trees and blobs have followed one another. A delta counts
+    /// when the object at the end of its chain of offset deltas is a commit; other deltas are
+    /// not looked into (their commits are read by name when needed). A cruft pack has no
+    /// front: nothing in it is reachable.
     fn front(&self, mut each: impl FnMut(u32)) {
+        if self.cruft {
+            return;
+        }
         let order = self.pack_order();
         let mut run = 0;
         for k in 0..order.len() {
@@ -1097,6 +1105,44 @@ pub(crate) mod tests {
         git(other.path(), &["repack", "-adq"]);
         let packs = Packs::open(&other.path().join(".git/objects"));
         assert_eq!(packs.front().len(), 2);
+    }
+
+    /// `git gc --cruft` keeps unreachable objects in a pack of their own: its commits are
+    /// not read ahead.
+    #[test]
+    fn a_cruft_pack_has_no_front() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        git(d, &["init", "-q"]);
+        git(d, &["commit", "-q", "--allow-empty", "-m", "kept 1"]);
+        git(d, &["commit", "-q", "--allow-empty", "-m", "kept 2"]);
+        git(d, &["checkout", "-q", "-b", "gone"]);
+        git(d, &["commit", "-q", "--allow-empty", "-m", "unreachable"]);
+        let gone = git(d, &["rev-parse", "HEAD"]);
+        git(d, &["checkout", "-q", "main"]);
+        git(d, &["branch", "-q", "-D", "gone"]);
+        git(d, &["reflog", "expire", "--expire=now", "--all"]);
+        git(
+            d,
+            &["repack", "-d", "-q", "--cruft", "--cruft-expiration=never"],
+        );
+        let cruft = std::fs::read_dir(d.join(".git/objects/pack"))
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "mtimes"))
+            .count();
+        assert_eq!(cruft, 1, "git wrote a cruft pack");
+        let packs = Packs::open(&d.join(".git/objects"));
+        let front: Vec<String> = (packs.front().into_iter())
+            .map(|e| packs.entry(e).unwrap().0.to_string())
+            .collect();
+        assert_eq!(front.len(), 2, "{front:?}");
+        assert!(!front.contains(&gone.trim().to_string()));
+        // the unreachable commit is still readable by name
+        let mut buf = Vec::new();
+        let oid = Oid::from_str(gone.trim()).unwrap();
+        packs.reader().commit(oid, &mut buf).unwrap();
+        assert!(buf.ends_with(b"unreachable\n"));
     }
 
     #[test]
