@@ -286,8 +286,8 @@ impl History {
         })
     }
 
-    /// Parses a commit object read by [`Reader::mainline`]. A commit on the shallow boundary
-    /// has no parents, as in git.
+    /// Parses a commit object read ahead or by [`Reader::bytes`]. A commit on the shallow
+    /// boundary has no parents, as in git.
     pub fn parse<'a>(&self, oid: Oid, data: &'a [u8]) -> Result<RawCommit<'a>, git2::Error> {
         let mut c = parse_commit(oid, data).ok_or_else(|| {
             git2::Error::new(
@@ -388,8 +388,8 @@ fn parent_lines(data: &[u8]) -> impl Iterator<Item = Oid> + '_ {
         .filter_map(oid_of_hex)
 }
 
-/// Where the lines [`parent_lines`] reads end: the length of the first line and the `parent`
-/// lines after it, with their newlines.
+/// Where the lines [`History::parents_into`] reads end: the length of the first line and
+/// the `parent` lines after it, with their newlines.
 pub fn parent_lines_end(data: &[u8]) -> usize {
     let mut at = 0;
     let mut first = true;

@@ -327,7 +327,7 @@ impl Packs {
         all
     }
 
-    /// The commits at the front of every pack ([`Pack::front`]), each pack's in pack order,
+    /// The commits at the front of every pack (`Pack::front`), each pack's in pack order,
     /// the biggest pack's first, in parts of `size` entries, each given to `each` as soon as
     /// it is known (the last part of each pack may be smaller), so that reading can begin
     /// while the rest of the front is found. What a walk without a commit-graph reads ahead.

@@ -1,11 +1,12 @@
 //! The shape of a history without a commit-graph, read ahead. Without the graph, the
 //! mainline could only be read one commit at a time, each naming the next — a chain of
 //! dependent reads on one core, the longest step of a walk of a merge-heavy history. But git
-//! writes a pack's commits before its trees and blobs ([`Packs::front_chunks`](super::pack::Packs::front_chunks)),
-//! so those commits are read here on every thread at once, in pack order, and kept: their
-//! parents give the walk its shape ([`Shape`]) and their bytes are decoded later. A commit
-//! not held here — loose, a delta the front scan does not look into, beyond a pack's front,
-//! or unreadable there — is read by name when the walk reaches it. Commits of other branches
+//! writes a pack's commits before its trees and blobs
+//! ([`Packs::front_chunks`](super::pack::Packs::front_chunks)), so those commits are read
+//! here on every thread at once, in pack order, and kept: their parents give the walk its
+//! shape ([`Shape`]) and their bytes are decoded later. A commit not held here — loose, a
+//! delta the front scan does not look into, beyond a pack's front, in a cruft pack, or
+//! unreadable there — is read by name when the walk reaches it. Commits of other branches
 //! are read too and then dropped: the price of not knowing the shape in advance.
 
 use std::sync::{Mutex, PoisonError};
