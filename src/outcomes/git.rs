@@ -269,11 +269,15 @@ impl History {
     }
 
     /// The parents of the commit object `data` into `out` (appended): none for a commit on
-    /// the shallow boundary, as in git.
-    pub fn parents_into(&self, oid: Oid, data: &[u8], out: &mut Vec<Oid>) {
-        if !self.shallow.contains(&oid) {
-            out.extend(parent_lines(data));
+    /// the shallow boundary, as in git. Returns where the lines they are read from end: the
+    /// `tree` line and the `parent` lines after it.
+    pub fn parents_into(&self, oid: Oid, data: &[u8], out: &mut Vec<Oid>) -> usize {
+        let end = out.len();
+        let lines = parent_lines(data, out);
+        if self.shallow.contains(&oid) {
+            out.truncate(end);
         }
+        lines
     }
 
     /// A reader for one thread. Cheap: libgit2 is only opened when a commit is not in a pack.
@@ -358,13 +362,8 @@ impl Reader<'_> {
         self.raw(oid, None, out)
     }
 
-    /// Reads a commit. A commit on the shallow boundary has no parents, as in git.
-    pub fn read(&mut self, oid: Oid) -> Result<RawCommit<'_>, git2::Error> {
-        self.read_at(oid, None)
-    }
-
-    /// [`Reader::read`] with where the commit is in the packs, if known
-    /// ([`History::locate_all`]).
+    /// Reads a commit, with where it is in the packs, if known ([`History::locate_all`]). A
+    /// commit on the shallow boundary has no parents, as in git.
     pub fn read_at(
         &mut self,
         oid: Oid,
@@ -378,30 +377,25 @@ impl Reader<'_> {
     }
 }
 
-/// The `parent` headers of a commit object, read as git reads them: the lines right after
-/// the `tree` line (a malformed one is skipped here; [`parse_commit`] rejects the commit).
-/// The rest of the object is not looked at.
-fn parent_lines(data: &[u8]) -> impl Iterator<Item = Oid> + '_ {
-    (data.split(|&b| b == b'\n'))
-        .skip(1)
-        .map_while(|line| line.strip_prefix(b"parent "))
-        .filter_map(oid_of_hex)
-}
-
-/// Where the lines [`History::parents_into`] reads end: the length of the first line and
-/// the `parent` lines after it, with their newlines.
-pub fn parent_lines_end(data: &[u8]) -> usize {
-    let mut at = 0;
-    let mut first = true;
-    while let Some(rest) = data.get(at..) {
-        if !first && !rest.starts_with(b"parent ") {
-            break;
+/// The `parent` headers of a commit object into `out` (appended), read as git reads them:
+/// the lines right after the `tree` line (a malformed one is skipped here; [`parse_commit`]
+/// rejects the commit). Returns where those lines end — the first line's length and theirs,
+/// with their newlines; the rest of the object is not looked at.
+fn parent_lines(data: &[u8], out: &mut Vec<Oid>) -> usize {
+    let Some(first) = memchr::memchr(b'\n', data) else {
+        return 0;
+    };
+    let mut at = first + 1;
+    while let Some(hex) = data
+        .get(at..)
+        .and_then(|rest| rest.strip_prefix(b"parent "))
+    {
+        let line = memchr::memchr(b'\n', hex).unwrap_or(hex.len());
+        out.extend(oid_of_hex(&hex[..line]));
+        match line < hex.len() {
+            true => at += "parent ".len() + line + 1,
+            false => break,
         }
-        match memchr::memchr(b'\n', rest) {
-            Some(i) => at += i + 1,
-            None => break,
-        }
-        first = false;
     }
     at
 }

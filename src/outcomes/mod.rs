@@ -720,18 +720,19 @@ fn commit_of(repo: &Text, raw: git::RawCommit<'_>, mainline: bool, kind: CommitK
             + raw.committer_email.len()
             + subject.len(),
     );
-    let mut ends = [0u32; 4];
     git::hex_into(raw.oid, &mut text);
-    for (end, part) in ends.iter_mut().zip([
-        "",
+    // each part's start is where the one before it ends
+    let mut ends = [0u32; 4];
+    let parts = [
         &*raw.author_name,
         &*raw.author_email,
         &*raw.committer_email,
-    ]) {
-        text.push_str(part);
+        subject,
+    ];
+    for (end, part) in ends.iter_mut().zip(parts) {
         *end = u32::try_from(text.len()).unwrap_or(u32::MAX);
+        text.push_str(part);
     }
-    text.push_str(subject);
     Commit {
         repo: repo.clone(),
         text: text.into_boxed_str(),

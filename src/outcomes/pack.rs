@@ -177,7 +177,10 @@ impl Pack {
         for _ in 0..=MAX_CHAIN {
             let entry = self.data.get(usize::try_from(offset).ok()?..)?;
             match (entry.first()? >> 4) & 7 {
-                OFS_DELTA => offset = ofs_base(entry, offset).ok()?.0,
+                OFS_DELTA => {
+                    let (_, _, header) = entry_header(entry).ok()?;
+                    offset = ofs_base(entry, header, offset).ok()?.0;
+                }
                 REF_DELTA => return None,
                 kind => return Some(kind),
             }
@@ -353,6 +356,7 @@ impl Packs {
     }
 
     /// How many objects the packs hold (of every type, counted once per pack).
+    #[cfg(test)]
     pub fn objects(&self) -> usize {
         self.packs.iter().map(|p| p.count).sum()
     }
@@ -586,8 +590,8 @@ impl PackReader<'_> {
                 Ok(kind)
             }
             OFS_DELTA => {
-                let (base_offset, len) = ofs_base(entry, offset).map_err(bad)?;
-                at += len;
+                let (base_offset, end) = ofs_base(entry, len, offset).map_err(bad)?;
+                at = start + end;
                 self.delta_from(pack, offset, at, size, out, depth, |me, buf| {
                     me.object(pack, base_offset, buf, depth + 1)
                 })
@@ -708,11 +712,10 @@ fn entry_header(entry: &[u8]) -> Result<(u8, u64, usize), &'static str> {
     Ok((kind, size, at))
 }
 
-/// Where the base of the offset delta at `offset` (whose entry starts `entry`) is, and how
-/// many bytes its header and the base's distance take.
-fn ofs_base(entry: &[u8], offset: u64) -> Result<(u64, usize), &'static str> {
-    let (_, _, mut at) = entry_header(entry)?;
-    let start = at;
+/// Where the base of the offset delta at `offset` is: the distance is stored in `entry` (the
+/// delta's entry) from `at`, right after the entry's header. Returns the base's offset and
+/// where the distance ends in `entry`.
+fn ofs_base(entry: &[u8], mut at: usize, offset: u64) -> Result<(u64, usize), &'static str> {
     let mut c = *entry.get(at).ok_or("truncated delta offset")?;
     at += 1;
     let mut back = u64::from(c & 0x7f);
@@ -726,7 +729,7 @@ fn ofs_base(entry: &[u8], offset: u64) -> Result<(u64, usize), &'static str> {
     }
     let base =
         (offset.checked_sub(back).filter(|_| back > 0)).ok_or("delta base before the pack")?;
-    Ok((base, at - start))
+    Ok((base, at))
 }
 
 /// Applies a git delta (`gitformat-pack.txt`, "Deltified representation") to `base`,

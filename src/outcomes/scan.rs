@@ -15,7 +15,7 @@ use foldhash::HashMap;
 use git2::Oid;
 use rayon::prelude::*;
 
-use super::git::{self, History};
+use super::git::History;
 use super::pack::Entry;
 use super::walk::{Node, Shape};
 
@@ -66,9 +66,8 @@ impl Chunk {
                 continue;
             }
             let object = c.bytes.get(start..).unwrap_or_default();
-            history.parents_into(oid, object, &mut c.parents);
             // the tree and parent lines are not kept: the parents are above
-            let end = start + git::parent_lines_end(object);
+            let end = start + history.parents_into(oid, object, &mut c.parents);
             c.bytes.drain(start..end);
             c.parent_ends.push(c.parents.len());
             c.ends.push(c.bytes.len());

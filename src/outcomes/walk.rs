@@ -286,7 +286,9 @@ impl Fetched {
     ) -> Result<bool> {
         let mut parents = Vec::new();
         match reader.bytes(oid, &mut self.buf) {
-            Ok(()) => history.parents_into(oid, &self.buf, &mut parents),
+            Ok(()) => {
+                history.parents_into(oid, &self.buf, &mut parents);
+            }
             Err(e) if git::is_missing(&e) => return Ok(false),
             Err(e) => return Err(e).context("reading a commit"),
         }
@@ -398,10 +400,7 @@ impl<'s, S: Shape> Topology<'s, S> {
                         t.fetched.get(oid).is_none(),
                         "the object database is damaged: the first parents of {oid} loop"
                     );
-                    let mut f = std::mem::take(&mut t.fetched);
-                    let found = f.read(shape, history, reader, oid, &mut parents);
-                    t.fetched = f;
-                    found?
+                    t.fetched.read(shape, history, reader, oid, &mut parents)?
                 }
             };
             if !found {
